@@ -1,0 +1,80 @@
+package io.ragstream.runtime.kafka;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * How every stage reaches Kafka: the bootstrap servers, the topic prefix, and extra client properties (security:
+ * {@code security.protocol}, {@code sasl.*}, {@code ssl.*}) passed through unchanged to every client.
+ */
+public record KafkaSettings(String bootstrap, String topicPrefix, Map<String, String> clientOverrides) {
+  /** Largest record a source publishes inline (documents above it travel by reference). */
+  public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+  public KafkaSettings {
+    if (bootstrap == null || bootstrap.isBlank()) {
+      throw new IllegalArgumentException("bootstrap servers are required (host:port[,host:port])");
+    }
+    if (topicPrefix == null) {
+      throw new IllegalArgumentException("topic prefix must not be null (use \"\" for none)");
+    }
+    clientOverrides = Map.copyOf(clientOverrides);
+  }
+
+  public KafkaSettings(String bootstrap, String topicPrefix) {
+    this(bootstrap, topicPrefix, Map.of());
+  }
+
+  private Map<String, Object> common() {
+    Map<String, Object> props = new HashMap<>();
+    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.putAll(clientOverrides);
+    return props;
+  }
+
+  /** An idempotent producer (acks=all) for byte-array records; serdes are applied by the caller. */
+  public Map<String, Object> producer(String clientId) {
+    Map<String, Object> props = common();
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES + 1024 * 1024);
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    props.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, ChunkKeyPartitioner.class);
+    return props;
+  }
+
+  /** A transactional producer for consume-process-produce stages. */
+  public Map<String, Object> transactionalProducer(String transactionalId) {
+    Map<String, Object> props = producer(transactionalId);
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    return props;
+  }
+
+  /** A consumer that commits offsets explicitly and reads only committed transactional output. */
+  public Map<String, Object> consumer(String groupId, String clientId, int maxPollRecords) {
+    Map<String, Object> props = common();
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return props;
+  }
+
+  /** Properties for admin clients and Kafka Streams. */
+  public Map<String, Object> admin() {
+    return common();
+  }
+}

@@ -1,0 +1,171 @@
+package io.ragstream.runtime.kafka;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exactly-once consume → process → produce: each polled batch's output and its input offsets are committed in one
+ * Kafka transaction. A batch whose processing or sending fails is aborted and re-read from the last committed
+ * offsets after a back-off, so nothing is lost and, for read_committed readers, nothing is duplicated.
+ */
+public final class TransactionalStage implements Runnable, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TransactionalStage.class);
+
+  private final String stage;
+  private final String inputTopic;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final BatchProcessor processor;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Counter in;
+  private final Counter out;
+  private final Timer batchTimer;
+
+  /**
+   * @param stage short stage name for logs, metrics, group and transactional ids
+   * @param instanceId distinguishes workers of one stage (part of the transactional id)
+   */
+  public TransactionalStage(String stage, String instanceId, KafkaSettings kafka, String inputTopic,
+      int maxPollRecords, BatchProcessor processor, MeterRegistry metrics) {
+    this.stage = stage;
+    this.inputTopic = inputTopic;
+    this.processor = processor;
+    String group = kafka.topicPrefix() + stage;
+    this.consumer = new KafkaConsumer<>(kafka.consumer(group, group + "-" + instanceId, maxPollRecords));
+    this.producer = new KafkaProducer<>(kafka.transactionalProducer(group + "-" + instanceId));
+    this.in = metrics.counter("ragstream.stage.records.in", "stage", stage);
+    this.out = metrics.counter("ragstream.stage.records.out", "stage", stage);
+    this.batchTimer = Timer.builder("ragstream.stage.batch.latency").tag("stage", stage)
+        .publishPercentileHistogram().register(metrics);
+  }
+
+  @Override
+  public void run() {
+    try {
+      producer.initTransactions();
+      consumer.subscribe(List.of(inputTopic));
+      Duration backoff = Duration.ofMillis(200);
+      while (running.get()) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
+        if (records.isEmpty()) {
+          continue;
+        }
+        try {
+          processInTransaction(records);
+          backoff = Duration.ofMillis(200);
+        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
+          throw e; // another instance took over our transactional id, or we may not write: stop this worker
+        } catch (WakeupException e) {
+          throw e;
+        } catch (Exception e) {
+          LOG.warn("{}: batch of {} records failed, aborting and retrying in {} ms: {}", stage, records.count(),
+              backoff.toMillis(), e.toString());
+          abortQuietly(e);
+          rewind(records.partitions());
+          sleep(backoff);
+          backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10)
+              : backoff.multipliedBy(2);
+        }
+      }
+    } catch (WakeupException e) {
+      if (running.get()) {
+        throw e;
+      }
+    } catch (RuntimeException e) {
+      LOG.error("{}: stage stopped on a fatal error", stage, e);
+      throw e;
+    } finally {
+      try {
+        consumer.close();
+        producer.close(Duration.ofSeconds(5));
+      } finally {
+        stopped.countDown();
+      }
+    }
+  }
+
+  private void processInTransaction(ConsumerRecords<byte[], byte[]> records) throws Exception {
+    long start = System.nanoTime();
+    List<ConsumerRecord<byte[], byte[]>> batch = new java.util.ArrayList<>(records.count());
+    records.forEach(batch::add);
+    in.increment(batch.size());
+    producer.beginTransaction();
+    List<ProducerRecord<byte[], byte[]>> output = processor.process(batch);
+    for (ProducerRecord<byte[], byte[]> record : output) {
+      producer.send(record); // a failed send makes commitTransaction throw, so none is lost silently
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (TopicPartition partition : records.partitions()) {
+      List<ConsumerRecord<byte[], byte[]>> part = records.records(partition);
+      offsets.put(partition, new OffsetAndMetadata(part.getLast().offset() + 1));
+    }
+    producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+    producer.commitTransaction();
+    out.increment(output.size());
+    batchTimer.record(Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  private void abortQuietly(Exception cause) {
+    try {
+      producer.abortTransaction();
+    } catch (KafkaException | IllegalStateException e) {
+      cause.addSuppressed(e); // no transaction was open, or the producer is already failing: the cause is logged
+    }
+  }
+
+  /** Seeks back to the committed offsets so the aborted batch is read again. */
+  private void rewind(Set<TopicPartition> partitions) {
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions);
+    for (TopicPartition partition : partitions) {
+      OffsetAndMetadata offset = committed.get(partition);
+      if (offset != null) {
+        consumer.seek(partition, offset);
+      } else {
+        consumer.seekToBeginning(List.of(partition));
+      }
+    }
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Stops polling, finishes or aborts the current batch, and waits until the clients are closed. */
+  @Override
+  public void close() {
+    running.set(false);
+    consumer.wakeup();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
