@@ -1,0 +1,53 @@
+package io.ragstream.chunker;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.schemas.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+
+/** Runs the chunker topology: exactly-once, local state under the data directory, poison records to its DLQ. */
+public final class ChunkerApp implements AutoCloseable {
+  private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
+
+  public ChunkerApp(KafkaSettings kafka, Path stateDir, DocumentChunker chunker, short replicationFactor,
+      MeterRegistry metrics) {
+    Properties props = new Properties();
+    props.putAll(kafka.admin());
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, kafka.topicPrefix() + "chunker");
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
+    // KIP-1034: records that fail to deserialize or process go to the DLQ with the standard error headers.
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DLQ_CHUNKER.name(kafka.topicPrefix()));
+    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueProcessingExceptionHandler.class);
+    props.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), KafkaSettings.MAX_RECORD_BYTES);
+    props.put(StreamsConfig.producerPrefix("max.request.size"), KafkaSettings.MAX_RECORD_BYTES);
+    this.streams = new KafkaStreams(ChunkerTopology.build(kafka.topicPrefix(), chunker, metrics), props);
+    this.streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(metrics);
+  }
+
+  public void start() {
+    streams.start();
+  }
+
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  @Override
+  public void close() {
+    streams.close(Duration.ofSeconds(30));
+    streamsMetrics.close();
+  }
+}

@@ -1,0 +1,38 @@
+package io.ragstream.chunker;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * What the chunker remembers per document: the content hash of the version it chunked and that version's chunk ids.
+ * Stored as text lines (hash, then one id per line): ids and hex hashes never contain a newline.
+ */
+record DocumentChunkState(String contentHash, List<String> chunkIds) {
+  DocumentChunkState {
+    chunkIds = List.copyOf(chunkIds);
+  }
+
+  static Serde<DocumentChunkState> serde() {
+    Serializer<DocumentChunkState> serializer = (topic, state) -> state == null ? null
+        : (state.contentHash + "\n" + String.join("\n", state.chunkIds)).getBytes(StandardCharsets.UTF_8);
+    Deserializer<DocumentChunkState> deserializer = (topic, bytes) -> {
+      if (bytes == null) {
+        return null;
+      }
+      String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n", -1);
+      List<String> ids = new ArrayList<>();
+      for (int i = 1; i < lines.length; i++) {
+        if (!lines[i].isEmpty()) {
+          ids.add(lines[i]);
+        }
+      }
+      return new DocumentChunkState(lines[0], ids);
+    };
+    return Serdes.serdeFrom(serializer, deserializer);
+  }
+}

@@ -1,0 +1,71 @@
+package io.ragstream.embedding;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** The embedding models that ship in jars on the classpath, by id. */
+public final class EmbeddingModels {
+
+  /** sentence-transformers/all-MiniLM-L6-v2, fp32 (from langchain4j's model jar). */
+  public static final ModelSpec ALL_MINILM_L6_V2 =
+      new ModelSpec(
+          "all-minilm-l6-v2",
+          "all-minilm-l6-v2.onnx",
+          "all-minilm-l6-v2-tokenizer.json",
+          384,
+          256,
+          Pooling.MEAN,
+          "");
+
+  /** The int8-quantised twin of {@link #ALL_MINILM_L6_V2}: a quarter of the size, vectors close but not equal. */
+  public static final ModelSpec ALL_MINILM_L6_V2_Q =
+      new ModelSpec(
+          "all-minilm-l6-v2-q",
+          "all-minilm-l6-v2-q.onnx",
+          "all-minilm-l6-v2-q-tokenizer.json",
+          384,
+          256,
+          Pooling.MEAN,
+          "");
+
+  private static final List<ModelSpec> KNOWN = List.of(ALL_MINILM_L6_V2, ALL_MINILM_L6_V2_Q);
+
+  private EmbeddingModels() {}
+
+  /** Every model this factory can load. */
+  public static List<ModelSpec> known() {
+    return KNOWN;
+  }
+
+  /**
+   * The spec of a known model.
+   *
+   * @throws IllegalArgumentException if the id is unknown; the message lists the known ids
+   */
+  public static ModelSpec spec(String modelId) {
+    return KNOWN.stream()
+        .filter(s -> s.id().equals(modelId))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "unknown embedding model '"
+                        + modelId
+                        + "'; known: "
+                        + KNOWN.stream().map(ModelSpec::id).collect(Collectors.joining(", "))));
+  }
+
+  /**
+   * Loads a known model. Expensive (reads and optimises the graph): load once and share the instance.
+   *
+   * @throws IllegalArgumentException if the id is unknown
+   */
+  public static EmbeddingModel load(String modelId, OnnxOptions options) {
+    return OnnxEmbeddingModel.load(spec(modelId), options);
+  }
+
+  /** Loads a known model with {@link OnnxOptions#defaults()}. */
+  public static EmbeddingModel load(String modelId) {
+    return load(modelId, OnnxOptions.defaults());
+  }
+}

@@ -1,0 +1,51 @@
+package io.ragstream.embedding;
+
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * ONNX Runtime session settings.
+ *
+ * @param intraOpThreads threads used inside one operator (a matrix multiply); at least 1
+ * @param interOpThreads threads running independent operators in parallel; at least 1
+ * @param optimization graph optimisation level, one of {@code NO_OPT, BASIC_OPT, EXTENDED_OPT, ALL_OPT}
+ *     (case-insensitive)
+ */
+public record OnnxOptions(int intraOpThreads, int interOpThreads, String optimization) {
+
+  public OnnxOptions {
+    if (intraOpThreads < 1) {
+      throw new IllegalArgumentException("intraOpThreads must be >= 1: " + intraOpThreads);
+    }
+    if (interOpThreads < 1) {
+      throw new IllegalArgumentException("interOpThreads must be >= 1: " + interOpThreads);
+    }
+    optimization = parse(optimization).name();
+  }
+
+  /**
+   * All cores for one operator and no operator-level parallelism: a BERT encoder is a chain of dependent
+   * operators, so inter-op threads would only contend for the same cores.
+   */
+  public static OnnxOptions defaults() {
+    return new OnnxOptions(Runtime.getRuntime().availableProcessors(), 1, OptLevel.ALL_OPT.name());
+  }
+
+  /** The optimisation level as ONNX Runtime's enum. */
+  public OptLevel optLevel() {
+    return OptLevel.valueOf(optimization);
+  }
+
+  private static OptLevel parse(String value) {
+    if (value != null) {
+      for (OptLevel level : OptLevel.values()) {
+        if (level.name().equals(value.trim().toUpperCase(Locale.ROOT))) {
+          return level;
+        }
+      }
+    }
+    throw new IllegalArgumentException(
+        "optimization must be one of " + Arrays.toString(OptLevel.values()) + ": " + value);
+  }
+}
