@@ -58,7 +58,8 @@ final class ChunkDiffProcessor implements Processor<String, ExtractedDocument, S
       state.delete(docId);
       return;
     }
-    if (previous != null && previous.contentHash().equals(doc.getContentHash())) {
+    String fingerprint = doc.getTenant() + ":" + doc.getContentHash();
+    if (previous != null && previous.contentHash().equals(fingerprint)) {
       unchanged.increment(); // re-published identical content: a no-op downstream
       return;
     }
@@ -75,7 +76,7 @@ final class ChunkDiffProcessor implements Processor<String, ExtractedDocument, S
         tombstone(record, docId, id);
       }
     }
-    state.put(docId, new DocumentChunkState(doc.getContentHash(), List.copyOf(currentIds)));
+    state.put(docId, new DocumentChunkState(fingerprint, List.copyOf(currentIds)));
   }
 
   private void tombstone(Record<String, ExtractedDocument> cause, String docId, String chunkId) {

@@ -64,8 +64,9 @@ public final class DocumentChunker {
     Map<String, Draft> byId = new HashMap<>();
     List<Chunk> chunks = new ArrayList<>();
     for (Draft draft : drafts) {
-      String id = ChunkIds.chunkId(doc.getDocId(), config.version(), String.join("\n", draft.headings) + "\n"
-          + draft.text);
+      // The tenant is part of the id: a document moved to another tenant gets new chunks, never shared ones.
+      String id = ChunkIds.chunkId(doc.getDocId(), config.version(),
+          doc.getTenant() + "\u0000" + String.join("\n", draft.headings) + "\u0000" + draft.text);
       if (byId.putIfAbsent(id, draft) != null) {
         continue;
       }

@@ -40,8 +40,14 @@ public final class HttpJson {
     if (e instanceof MismatchedInputException m) {
       String path = fieldPath(m);
       if (path.isEmpty()) {
-        return m.getOriginalMessage().startsWith("No content") ? "request body is empty" : "request body must be "
-            + typeName(m.getTargetType());
+        String original = m.getOriginalMessage();
+        if (original.startsWith("No content")) {
+          return "request body is empty";
+        }
+        if (original.startsWith("Trailing token")) {
+          return "malformed JSON: unexpected content after the top-level value";
+        }
+        return "request body must be " + typeName(m.getTargetType());
       }
       return "field '" + path + "' must be " + typeName(m.getTargetType());
     }

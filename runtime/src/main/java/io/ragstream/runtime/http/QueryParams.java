@@ -1,18 +1,18 @@
 package io.ragstream.runtime.http;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * The decoded parameters of a query string ({@code application/x-www-form-urlencoded}: {@code +} is a space). Bad
- * percent-encoding and unparseable values are {@link HttpError#badRequest 400}s naming the parameter.
+ * percent-encoding (including escapes that are not UTF-8) and unparseable values are {@link HttpError#badRequest
+ * 400}s naming the parameter.
  */
 public final class QueryParams {
   private final Map<String, List<String>> values;
@@ -56,7 +56,9 @@ public final class QueryParams {
         .orElseThrow(() -> HttpError.badRequest("parameter '" + name + "' is required"));
   }
 
-  /** The parameter as an integer in {@code [min, max]}; the default if absent; 400 if not an integer or out of range. */
+  /**
+   * The parameter as an integer in {@code [min, max]}, the default if absent; 400 if not an integer or out of range.
+   */
   public int intParam(String name, int defaultValue, int min, int max) {
     Optional<String> raw = get(name);
     if (raw.isEmpty()) {
@@ -76,7 +78,7 @@ public final class QueryParams {
 
   /** {@code true}/{@code false} (case-insensitive); the default if absent; 400 otherwise. */
   public boolean booleanParam(String name, boolean defaultValue) {
-    return get(name).map(v -> switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+    return get(name).map(v -> switch (v.strip().toLowerCase(Locale.ROOT)) {
       case "true" -> true;
       case "false" -> false;
       default -> throw HttpError.badRequest("parameter '" + name + "' must be true or false, got '" + v + "'");
@@ -99,7 +101,7 @@ public final class QueryParams {
 
   private static String decode(String s) {
     try {
-      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+      return PercentDecoding.decode(s, true);
     } catch (IllegalArgumentException e) {
       throw HttpError.badRequest("malformed query string: bad percent-encoding in '" + s + "'");
     }

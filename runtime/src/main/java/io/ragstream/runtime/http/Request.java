@@ -89,7 +89,7 @@ public final class Request {
       drain(in);
       throw HttpError.payloadTooLarge(maxBytes);
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(0, Math.min(declared, maxBytes)));
+    ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 256), 1 << 20));
     byte[] buf = new byte[8192];
     long total = 0;
     for (int n; (n = in.read(buf)) > 0; ) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,29 +39,30 @@ public final class SafeHandler implements HttpHandler {
       try {
         delegate.handle(new Request(exchange));
       } catch (HttpError e) {
-        e.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-        respond(exchange, e.status(), e.getMessage(), null);
+        respond(exchange, e.status(), e.getMessage(), e.headers(), false);
       } catch (JsonProcessingException e) {
-        respond(exchange, 400, HttpJson.describe(e), null);
+        respond(exchange, 400, HttpJson.describe(e), Map.of(), false);
       } catch (IllegalArgumentException e) {
-        respond(exchange, 400, e.getMessage() == null ? "bad request" : e.getMessage(), null);
+        respond(exchange, 400, e.getMessage() == null ? "bad request" : e.getMessage(), Map.of(), false);
       } catch (Exception | Error e) {
         LOG.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-        respond(exchange, 500, "internal server error", e);
+        respond(exchange, 500, "internal server error", Map.of(), true);
       }
     }
   }
 
-  private static void respond(HttpExchange exchange, int status, String message, Throwable cause) {
+  private static void respond(
+      HttpExchange exchange, int status, String message, Map<String, String> headers, boolean logged) {
     if (exchange.getResponseCode() != -1) {
       // headers are out: the status can no longer change, and closing the exchange cuts the body short
-      if (cause == null) {
+      if (!logged) {
         LOG.warn("{} {}: error {} after the response started: {}", exchange.getRequestMethod(),
             exchange.getRequestURI(), status, message);
       }
       return;
     }
     try {
+      headers.forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
       Responses.error(exchange, status, message);
     } catch (IOException e) {
       LOG.debug("could not send error response to {}", exchange.getRemoteAddress(), e);

@@ -119,8 +119,9 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (TopicPartition partition : records.partitions()) {
-      List<ConsumerRecord<byte[], byte[]>> part = records.records(partition);
-      offsets.put(partition, new OffsetAndMetadata(part.getLast().offset() + 1));
+      // The position, not last offset + 1: it is past the transaction markers that follow the last record, so
+      // a caught-up stage shows zero lag. The whole poll is processed, so every record before it is handled.
+      offsets.put(partition, new OffsetAndMetadata(consumer.position(partition)));
     }
     producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
     producer.commitTransaction();

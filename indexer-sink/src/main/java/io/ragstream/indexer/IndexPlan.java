@@ -1,0 +1,110 @@
+package io.ragstream.indexer;
+
+import io.ragstream.indexer.store.StoredChunk;
+import io.ragstream.indexer.store.WriteBatch;
+import io.ragstream.runtime.kafka.DeadLetters;
+import io.ragstream.schemas.ErrorHeaders;
+import io.ragstream.schemas.Topics;
+import io.ragstream.schemas.avro.Chunk;
+import io.ragstream.schemas.avro.EmbeddedChunk;
+import io.ragstream.schemas.avro.IndexEvent;
+import io.ragstream.schemas.avro.IndexEventKind;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * What one polled batch of embedding records means for a store: the write batch (last write per chunk id wins, as
+ * the records of one chunk arrive in order), the dead letters, and one summary per document for its index event.
+ * Pure: no Kafka client, no store.
+ */
+public record IndexPlan(WriteBatch batch, List<ProducerRecord<byte[], byte[]>> deadLetters,
+    Map<String, DocumentSummary> documents) {
+
+  private static final Deserializer<EmbeddedChunk> EMBEDDINGS = Topics.EMBEDDINGS.valueSerde().deserializer();
+
+  /** Per document: how many chunks the batch upserted and deleted, its newest version, and when it was ingested. */
+  public record DocumentSummary(String docId, String tenant, int upserted, int deleted, Long version,
+      Instant ingestedAt) {}
+
+  public static IndexPlan of(List<ConsumerRecord<byte[], byte[]>> records, String topicPrefix) {
+    String dlq = Topics.DLQ_INDEXER.name(topicPrefix);
+    Map<String, StoredChunk> upserts = new LinkedHashMap<>();
+    Map<String, String> deletes = new LinkedHashMap<>(); // chunkId -> docId
+    List<ProducerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
+    Map<String, DocumentSummary> documents = new LinkedHashMap<>();
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      if (record.key() == null) {
+        deadLetters.add(DeadLetters.of(dlq, "indexer", "missing-key", record,
+            new IllegalArgumentException("embedding record without a chunk id key")));
+        continue;
+      }
+      String chunkId = new String(record.key(), StandardCharsets.UTF_8);
+      if (record.value() == null) {
+        String docId = DeadLetters.header(record.headers(), ErrorHeaders.DOC_ID);
+        upserts.remove(chunkId);
+        deletes.put(chunkId, docId);
+        if (docId != null) {
+          documents.merge(docId, new DocumentSummary(docId, null, 0, 1, null, null), IndexPlan::merge);
+        }
+        continue;
+      }
+      EmbeddedChunk embedded;
+      try {
+        embedded = EMBEDDINGS.deserialize(record.topic(), record.value());
+      } catch (SerializationException e) {
+        deadLetters.add(DeadLetters.of(dlq, "indexer", "undecodable-embedding", record, e));
+        continue;
+      }
+      Chunk chunk = embedded.getChunk();
+      deletes.remove(chunkId);
+      upserts.put(chunkId, toStored(embedded));
+      documents.merge(chunk.getDocId(), new DocumentSummary(chunk.getDocId(), chunk.getTenant(), 1, 0,
+          chunk.getDocumentVersion(), chunk.getIngestedAt()), IndexPlan::merge);
+    }
+    return new IndexPlan(new WriteBatch(List.copyOf(upserts.values()), List.copyOf(deletes.keySet())),
+        deadLetters, documents);
+  }
+
+  /** The index event of each document the batch touched, once the store committed it. */
+  public List<IndexEvent> events(String store, String generation, Instant indexedAt) {
+    return documents.values().stream().map(d -> IndexEvent.newBuilder()
+        .setDocId(d.docId())
+        .setTenant(d.tenant() == null ? "default" : d.tenant())
+        .setKind(d.upserted() > 0 ? IndexEventKind.INDEXED : IndexEventKind.DELETED)
+        .setDocumentVersion(d.version())
+        .setChunksUpserted(d.upserted())
+        .setChunksDeleted(d.deleted())
+        .setStore(store)
+        .setGeneration(generation)
+        .setIngestedAt(d.ingestedAt())
+        .setIndexedAt(indexedAt)
+        .build()).toList();
+  }
+
+  private static DocumentSummary merge(DocumentSummary a, DocumentSummary b) {
+    Long version = a.version() == null ? b.version() : b.version() == null ? a.version()
+        : Long.valueOf(Math.max(a.version(), b.version()));
+    Instant ingested = a.ingestedAt() == null ? b.ingestedAt() : a.ingestedAt();
+    return new DocumentSummary(a.docId(), a.tenant() != null ? a.tenant() : b.tenant(), a.upserted() + b.upserted(),
+        a.deleted() + b.deleted(), version, ingested);
+  }
+
+  private static StoredChunk toStored(EmbeddedChunk embedded) {
+    Chunk c = embedded.getChunk();
+    float[] vector = new float[embedded.getVector().size()];
+    for (int i = 0; i < vector.length; i++) {
+      vector[i] = embedded.getVector().get(i);
+    }
+    return new StoredChunk(c.getChunkId(), c.getDocId(), c.getTenant(), c.getDocumentVersion(), c.getOrdinal(),
+        c.getTitle(), c.getHeadings(), c.getText(), c.getSourceName(), c.getMetadata(), embedded.getModelId(), vector,
+        c.getIngestedAt().toEpochMilli());
+  }
+}

@@ -1,0 +1,251 @@
+package io.ragstream.indexer.lucene;
+
+import static io.ragstream.indexer.lucene.ChunkSchema.DOC_ID;
+import static io.ragstream.indexer.lucene.ChunkSchema.HEADINGS;
+import static io.ragstream.indexer.lucene.ChunkSchema.ORDINAL;
+import static io.ragstream.indexer.lucene.ChunkSchema.TENANT;
+import static io.ragstream.indexer.lucene.ChunkSchema.TEXT;
+import static io.ragstream.indexer.lucene.ChunkSchema.TITLE;
+import static io.ragstream.indexer.lucene.ChunkSchema.VECTOR;
+
+import io.ragstream.indexer.store.ChunkSearcher;
+import io.ragstream.indexer.store.Hit;
+import io.ragstream.indexer.store.SearchFilter;
+import io.ragstream.indexer.store.StoredChunk;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
+import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.MultiBits;
+import org.apache.lucene.index.MultiTerms;
+import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.PhraseQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.util.Bits;
+
+/** The read side shared by the writing store and the read-only searcher; each request uses one searcher. */
+final class IndexSearches implements ChunkSearcher {
+
+  /**
+   * Title and headings give a chunk the context its own text often leaves out, but a match there says less about
+   * this chunk than a match in its text, which every chunk of the section shares.
+   */
+  static final float TITLE_BOOST = 0.5f;
+
+  static final float HEADINGS_BOOST = 0.3f;
+
+  /**
+   * Keeps a pasted page of text below Lucene's 1024-clause limit (three clauses per term): the query degrades to
+   * its first terms instead of failing.
+   */
+  static final int MAX_QUERY_TERMS = 250;
+
+  /** A phrase over more words than this almost never matches verbatim, so it would only cost time. */
+  static final int MAX_PHRASE_TERMS = 16;
+
+  private final SearcherSource source;
+  private final Analyzer analyzer;
+
+  IndexSearches(SearcherSource source, Analyzer analyzer) {
+    this.source = source;
+    this.analyzer = analyzer;
+  }
+
+  @Override
+  public List<Hit> keywordSearch(String query, int k, SearchFilter filter) throws IOException {
+    Objects.requireNonNull(query, "query");
+    checkK(k);
+    Objects.requireNonNull(filter, "filter");
+    Query textQuery = keywordQuery(query);
+    if (textQuery == null) {
+      return List.of();
+    }
+    Query filtered =
+        new BooleanQuery.Builder().add(textQuery, Occur.MUST).add(filterQuery(filter), Occur.FILTER).build();
+    return search(filtered, k, false);
+  }
+
+  @Override
+  public List<Hit> vectorSearch(float[] vector, int k, SearchFilter filter) throws IOException {
+    Objects.requireNonNull(vector, "vector");
+    checkK(k);
+    Objects.requireNonNull(filter, "filter");
+    // The filter goes inside the kNN query (a pre-filter), so HNSW keeps searching until it has k matching chunks
+    // rather than filtering a global top-k down to fewer.
+    Query knn = new KnnFloatVectorQuery(VECTOR, ChunkSchema.unitVector(vector), k, filterQuery(filter));
+    return search(knn, k, true);
+  }
+
+  @Override
+  public List<StoredChunk> chunksOfDocument(String docId, String tenant) throws IOException {
+    Objects.requireNonNull(docId, "docId");
+    Query query = filterQuery(new SearchFilter(tenant, Map.of(), docId));
+    IndexSearcher searcher = source.acquire();
+    if (searcher == null) {
+      return List.of();
+    }
+    try {
+      // Sized by the document's chunk count, not the index size: the collector allocates a slot per requested hit.
+      int n = Math.max(1, searcher.count(query));
+      ScoreDoc[] docs = searcher.search(query, n, new Sort(new SortField(ORDINAL, SortField.Type.INT))).scoreDocs;
+      StoredFields stored = searcher.storedFields();
+      List<StoredChunk> chunks = new ArrayList<>(docs.length);
+      for (ScoreDoc doc : docs) {
+        chunks.add(ChunkSchema.fromDocument(stored.document(doc.doc)));
+      }
+      return chunks;
+    } finally {
+      source.release(searcher);
+    }
+  }
+
+  @Override
+  public long chunkCount() throws IOException {
+    IndexSearcher searcher = source.acquire();
+    if (searcher == null) {
+      return 0;
+    }
+    try {
+      return searcher.getIndexReader().numDocs();
+    } finally {
+      source.release(searcher);
+    }
+  }
+
+  /** Distinct document ids with at least one live chunk, across tenants; walks the docId terms once. */
+  long documentCount() throws IOException {
+    IndexSearcher searcher = source.acquire();
+    if (searcher == null) {
+      return 0;
+    }
+    try {
+      IndexReader reader = searcher.getIndexReader();
+      Terms terms = MultiTerms.getTerms(reader, DOC_ID);
+      if (terms == null) {
+        return 0;
+      }
+      // Deleted chunks keep their terms until a merge drops them, so a docId counts only if a live chunk has it.
+      Bits live = MultiBits.getLiveDocs(reader);
+      TermsEnum termsEnum = terms.iterator();
+      PostingsEnum postings = null;
+      long count = 0;
+      while (termsEnum.next() != null) {
+        postings = termsEnum.postings(postings, PostingsEnum.NONE);
+        for (int d = postings.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = postings.nextDoc()) {
+          if (live == null || live.get(d)) {
+            count++;
+            break;
+          }
+        }
+      }
+      return count;
+    } finally {
+      source.release(searcher);
+    }
+  }
+
+  private List<Hit> search(Query query, int k, boolean cosine) throws IOException {
+    IndexSearcher searcher = source.acquire();
+    if (searcher == null) {
+      return List.of();
+    }
+    try {
+      ScoreDoc[] docs = searcher.search(query, k).scoreDocs;
+      StoredFields stored = searcher.storedFields();
+      List<Hit> hits = new ArrayList<>(docs.length);
+      for (ScoreDoc doc : docs) {
+        float score = cosine ? ChunkSchema.cosineFromScore(doc.score) : doc.score;
+        hits.add(new Hit(ChunkSchema.fromDocument(stored.document(doc.doc)), score));
+      }
+      return hits;
+    } finally {
+      source.release(searcher);
+    }
+  }
+
+  /**
+   * The query text goes through the index analyzer, never a query parser, so user input has no syntax: quotes,
+   * colons and brackets are just characters the tokenizer drops. Null when no term survives analysis.
+   */
+  Query keywordQuery(String text) throws IOException {
+    List<String> tokens = new ArrayList<>();
+    List<Integer> positions = new ArrayList<>();
+    try (TokenStream stream = analyzer.tokenStream(TEXT, text)) {
+      CharTermAttribute term = stream.addAttribute(CharTermAttribute.class);
+      PositionIncrementAttribute increment = stream.addAttribute(PositionIncrementAttribute.class);
+      stream.reset();
+      int position = -1;
+      while (stream.incrementToken()) {
+        position += increment.getPositionIncrement();
+        tokens.add(term.toString());
+        positions.add(position);
+      }
+      stream.end();
+    }
+    Set<String> distinct = new LinkedHashSet<>(tokens);
+    if (distinct.isEmpty()) {
+      return null;
+    }
+    BooleanQuery.Builder query = new BooleanQuery.Builder();
+    distinct.stream()
+        .limit(MAX_QUERY_TERMS)
+        .forEach(
+            t -> {
+              query.add(new TermQuery(new Term(TEXT, t)), Occur.SHOULD);
+              query.add(new BoostQuery(new TermQuery(new Term(TITLE, t)), TITLE_BOOST), Occur.SHOULD);
+              query.add(new BoostQuery(new TermQuery(new Term(HEADINGS, t)), HEADINGS_BOOST), Occur.SHOULD);
+            });
+    // Words that appear in the chunk as the user wrote them (stop-word gaps kept) outrank the same words scattered.
+    if (tokens.size() >= 2 && tokens.size() <= MAX_PHRASE_TERMS) {
+      PhraseQuery.Builder phrase = new PhraseQuery.Builder();
+      for (int i = 0; i < tokens.size(); i++) {
+        phrase.add(new Term(TEXT, tokens.get(i)), positions.get(i));
+      }
+      query.add(phrase.build(), Occur.SHOULD);
+    }
+    return query.build();
+  }
+
+  /** Tenant always; document and each metadata entry when given. Non-scoring, so it never changes the ranking. */
+  static Query filterQuery(SearchFilter filter) {
+    BooleanQuery.Builder query = new BooleanQuery.Builder();
+    query.add(new TermQuery(new Term(TENANT, filter.tenant())), Occur.FILTER);
+    if (filter.docId() != null) {
+      query.add(new TermQuery(new Term(DOC_ID, filter.docId())), Occur.FILTER);
+    }
+    filter
+        .metadata()
+        .forEach(
+            (key, value) ->
+                query.add(new TermQuery(new Term(ChunkSchema.metaField(key), value)), Occur.FILTER));
+    return query.build();
+  }
+
+  private static void checkK(int k) {
+    if (k < 1) {
+      throw new IllegalArgumentException("k must be positive, was " + k);
+    }
+  }
+}

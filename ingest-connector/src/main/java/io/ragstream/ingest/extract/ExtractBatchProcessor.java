@@ -1,0 +1,144 @@
+package io.ragstream.ingest.extract;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.ragstream.runtime.kafka.BatchProcessor;
+import io.ragstream.runtime.kafka.DeadLetters;
+import io.ragstream.schemas.Topics;
+import io.ragstream.schemas.avro.ExtractedDocument;
+import io.ragstream.schemas.avro.IngestRequest;
+import io.ragstream.schemas.avro.Operation;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * The extract stage's logic: IngestRequests in, ExtractedDocuments (or tombstones for deletes) out, failures to the
+ * stage's dead-letter topic with the reason. The document version is the ingest record's offset: all requests of a
+ * document share a partition, so later requests always get larger versions.
+ */
+public final class ExtractBatchProcessor implements BatchProcessor {
+  private static final Deserializer<IngestRequest> REQUESTS = Topics.INGEST.valueSerde().deserializer();
+  private static final Serializer<ExtractedDocument> DOCUMENTS = Topics.DOCUMENTS.valueSerde().serializer();
+
+  private final TikaExtractor extractor;
+  private final String documentsTopic;
+  private final String dlqTopic;
+  private final Timer parseLatency;
+  private final MeterRegistry metrics;
+
+  public ExtractBatchProcessor(TikaExtractor extractor, String topicPrefix, MeterRegistry metrics) {
+    this.extractor = extractor;
+    this.documentsTopic = Topics.DOCUMENTS.name(topicPrefix);
+    this.dlqTopic = Topics.DLQ_EXTRACT.name(topicPrefix);
+    this.metrics = metrics;
+    this.parseLatency = Timer.builder("ragstream.extract.parse.latency").publishPercentileHistogram()
+        .register(metrics);
+  }
+
+  @Override
+  public List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> batch) {
+    List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(batch.size());
+    for (ConsumerRecord<byte[], byte[]> record : batch) {
+      out.add(processOne(record));
+    }
+    return out;
+  }
+
+  private ProducerRecord<byte[], byte[]> processOne(ConsumerRecord<byte[], byte[]> record) {
+    if (record.key() == null) {
+      return deadLetter(record, "missing-key", new IllegalArgumentException("ingest record without a docId key"));
+    }
+    if (record.value() == null) { // a null-valued ingest record deletes the document, like a DELETE request
+      return new ProducerRecord<>(documentsTopic, record.key(), null);
+    }
+    IngestRequest request;
+    try {
+      request = REQUESTS.deserialize(record.topic(), record.value());
+    } catch (SerializationException e) {
+      return deadLetter(record, "undecodable", e);
+    }
+    if (request.getOperation() == Operation.DELETE) {
+      return new ProducerRecord<>(documentsTopic, record.key(), null);
+    }
+    try {
+      byte[] content = content(request);
+      Extraction extraction = parseLatency.recordCallable(
+          () -> extractor.extract(content, request.getContentType(), request.getSourceName()));
+      Map<String, String> metadata = new HashMap<>(request.getMetadata());
+      extraction.metadata().forEach(metadata::putIfAbsent);
+      ExtractedDocument doc = ExtractedDocument.newBuilder()
+          .setDocId(request.getDocId())
+          .setTenant(request.getTenant())
+          .setTitle(extraction.title())
+          .setLanguage(extraction.language())
+          .setContentType(extraction.contentType())
+          .setSourceName(request.getSourceName())
+          .setContentHash(extraction.contentHash())
+          .setVersion(record.offset())
+          .setIngestedAt(request.getIngestedAt())
+          .setMetadata(metadata)
+          .setBlocks(new ArrayList<>(extraction.blocks()))
+          .build();
+      metrics.counter("ragstream.extract.documents", "result", "ok").increment();
+      return new ProducerRecord<>(documentsTopic, record.key(), DOCUMENTS.serialize(documentsTopic, doc));
+    } catch (ExtractionException e) {
+      return deadLetter(record, e.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), e);
+    } catch (IOException e) {
+      return deadLetter(record, "unreadable-reference", e);
+    } catch (InterruptedException e) {
+      // The stage is stopping, the document is not at fault: abort the batch so it is read again.
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("extract interrupted", e);
+    } catch (Exception e) {
+      // recordCallable declares Exception; the extractor itself throws only the two kinds above
+      throw new IllegalStateException("unexpected extract failure for " + request.getDocId(), e);
+    }
+  }
+
+  /** The bytes to parse: inline, or read from a {@code file:} reference with the same size limit. */
+  private byte[] content(IngestRequest request) throws IOException, ExtractionException {
+    ByteBuffer inline = request.getContent();
+    if (inline != null) {
+      byte[] bytes = new byte[inline.remaining()];
+      inline.duplicate().get(bytes);
+      return bytes;
+    }
+    if (request.getReference() == null) {
+      throw new ExtractionException(ExtractionException.Reason.EMPTY, "request has neither content nor reference");
+    }
+    URI uri = URI.create(request.getReference());
+    if (!"file".equals(uri.getScheme())) {
+      throw new IOException("unsupported reference scheme (only file: is read): " + uri);
+    }
+    Path path = Path.of(uri);
+    long size = Files.size(path);
+    if (size > extractor.limits().maxBytes()) {
+      throw new ExtractionException(ExtractionException.Reason.TOO_LARGE,
+          path + " is " + size + " bytes, over the limit of " + extractor.limits().maxBytes());
+    }
+    try (InputStream in = Files.newInputStream(path)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason,
+      Throwable error) {
+    metrics.counter("ragstream.extract.documents", "result", reason).increment();
+    metrics.counter("ragstream.stage.records.dlq", "stage", "extract").increment();
+    return DeadLetters.of(dlqTopic, "extract", reason, record, error);
+  }
+}

@@ -1,0 +1,310 @@
+package io.ragstream.ingest.extract;
+
+import io.ragstream.ingest.extract.ExtractionException.Reason;
+import io.ragstream.schemas.avro.Block;
+import io.ragstream.schemas.avro.BlockKind;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.tika.detect.AutoDetectReader;
+import org.apache.tika.exception.EncryptedDocumentException;
+import org.apache.tika.exception.TikaException;
+import org.apache.tika.exception.TikaMemoryLimitException;
+import org.apache.tika.exception.WriteLimitReachedException;
+import org.apache.tika.exception.ZeroByteFileException;
+import org.apache.tika.io.TikaInputStream;
+import org.apache.tika.metadata.Metadata;
+import org.apache.tika.metadata.PagedText;
+import org.apache.tika.metadata.Property;
+import org.apache.tika.metadata.TikaCoreProperties;
+import org.apache.tika.mime.MediaType;
+import org.apache.tika.parser.AutoDetectParser;
+import org.apache.tika.parser.ParseContext;
+import org.apache.tika.parser.Parser;
+import org.apache.tika.parser.html.DefaultHtmlMapper;
+import org.apache.tika.parser.html.HtmlMapper;
+import org.apache.tika.parser.html.JSoupParser;
+import org.apache.tika.parser.ocr.TesseractOCRConfig;
+import org.commonmark.ext.gfm.tables.TablesExtension;
+import org.commonmark.renderer.html.HtmlRenderer;
+import org.xml.sax.SAXException;
+
+/**
+ * Extracts a document's text and structure with Apache Tika, within {@link ExtractLimits}. Knows nothing of Kafka:
+ * the extract stage's runner calls {@link #extract} once per ingest record and dead-letters the
+ * {@link ExtractionException}s.
+ *
+ * <p>Markdown is rendered to HTML with commonmark-java first, because Tika only sees it as plain text and would lose
+ * its headings, lists and code blocks. Language is taken from what the document declares (dc:language, an HTML
+ * {@code lang}/Content-Language), never guessed: Tika's detectors live in tika-langdetect-* modules with their own
+ * models, which are not part of the standard parser package.
+ *
+ * <p>Thread-safe; one instance serves the whole stage. Each parse runs on its own daemon thread so that a parser
+ * that ignores cancellation can neither block the caller past the timeout nor starve later documents.
+ */
+public final class TikaExtractor implements AutoCloseable {
+
+  private static final Set<String> MARKDOWN = Set.of("text/markdown", "text/x-markdown", "text/x-web-markdown");
+
+  /** Tika's default mapper drops div, section, code and the like; keeping them keeps paragraph boundaries. */
+  private static final HtmlMapper STRUCTURE_MAPPER = new DefaultHtmlMapper() {
+    @Override
+    public String mapSafeElement(String name) {
+      String safe = super.mapSafeElement(name);
+      if (safe != null) {
+        return safe;
+      }
+      return switch (name.toLowerCase(Locale.ROOT)) {
+        case "div", "section", "article", "main", "header", "footer", "aside", "nav", "figure", "figcaption",
+            "details", "summary", "address" -> "div";
+        case "code" -> "code";
+        default -> null;
+      };
+    }
+  };
+
+  private final ExtractLimits limits;
+  private final AutoDetectParser parser = new AutoDetectParser();
+  private final JSoupParser htmlParser = new JSoupParser();
+  private final org.commonmark.parser.Parser markdownParser;
+  private final HtmlRenderer markdownRenderer;
+  private final ExecutorService executor =
+      Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("tika-extract-", 0).factory());
+
+  public TikaExtractor() {
+    this(ExtractLimits.DEFAULTS);
+  }
+
+  public TikaExtractor(ExtractLimits limits) {
+    this.limits = Objects.requireNonNull(limits, "limits");
+    var extensions = List.of(TablesExtension.create());
+    this.markdownParser = org.commonmark.parser.Parser.builder().extensions(extensions).build();
+    this.markdownRenderer = HtmlRenderer.builder().extensions(extensions).build();
+  }
+
+  public ExtractLimits limits() {
+    return limits;
+  }
+
+  /**
+   * Extracts one document.
+   *
+   * @param content the document's bytes
+   * @param contentTypeHint the media type the publisher declared, or null; detection from the bytes wins over it
+   * @param sourceName the file name or URI, or null; its extension helps detection
+   * @return the blocks and metadata; never without text
+   * @throws ExtractionException when the document cannot give any text; its reason says why
+   * @throws InterruptedException when the calling thread is interrupted: the stage is stopping, the document is fine
+   */
+  public Extraction extract(byte[] content, String contentTypeHint, String sourceName)
+      throws ExtractionException, InterruptedException {
+    Objects.requireNonNull(content, "content");
+    if (content.length == 0) {
+      throw new ExtractionException(Reason.EMPTY, "the document has no bytes" + named(sourceName));
+    }
+    if (content.length > limits.maxBytes()) {
+      throw new ExtractionException(Reason.TOO_LARGE, content.length + " bytes is over the limit of "
+          + limits.maxBytes() + named(sourceName));
+    }
+    Metadata metadata = new Metadata();
+    if (sourceName != null && !sourceName.isBlank()) {
+      metadata.set(TikaCoreProperties.RESOURCE_NAME_KEY, sourceName);
+    }
+    if (contentTypeHint != null && !contentTypeHint.isBlank()) {
+      metadata.set(Metadata.CONTENT_TYPE, contentTypeHint);
+    }
+    BlockHandler handler = new BlockHandler(limits.writeLimitChars());
+    MediaType type;
+    try (TikaInputStream in = TikaInputStream.get(content)) {
+      type = parser.getDetector().detect(in, metadata).getBaseType();
+    } catch (IOException e) {
+      throw classify(e, "application/octet-stream", sourceName);
+    }
+
+    Future<?> parse = executor.submit(() -> {
+      parse(content, type, metadata, handler);
+      return null;
+    });
+    boolean truncated = false;
+    try {
+      parse.get(limits.parseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      parse.cancel(true);
+      throw new ExtractionException(Reason.TIMEOUT, "parsing " + type + named(sourceName) + " took longer than "
+          + limits.parseTimeout() + "; cancelled", e);
+    } catch (InterruptedException e) {
+      parse.cancel(true);
+      throw e;
+    } catch (ExecutionException e) {
+      // the text up to the limit is still a useful document; it is marked, not failed
+      truncated = WriteLimitReachedException.isWriteLimitReached(e.getCause());
+      if (!truncated) {
+        throw classify(e.getCause(), type.toString(), sourceName);
+      }
+    }
+
+    List<Block> blocks = handler.blocks();
+    if (blocks.isEmpty()) {
+      throw new ExtractionException(Reason.EMPTY, "no text found in " + type + named(sourceName));
+    }
+    return new Extraction(title(metadata, handler, blocks), language(metadata), type.toString(), blocks,
+        usefulMetadata(metadata, truncated), Extraction.hashOf(blocks));
+  }
+
+  /** Stops parses still running after a timeout; later calls to {@link #extract} fail. */
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+
+  private void parse(byte[] content, MediaType type, Metadata metadata, BlockHandler handler)
+      throws IOException, SAXException, TikaException {
+    ParseContext context = new ParseContext();
+    context.set(HtmlMapper.class, STRUCTURE_MAPPER);
+    // attachments and embedded files are part of the document's text
+    context.set(Parser.class, parser);
+    TesseractOCRConfig ocr = new TesseractOCRConfig();
+    // OCR would make latency depend on whether the host happens to have tesseract installed
+    ocr.setSkipOcr(true);
+    context.set(TesseractOCRConfig.class, ocr);
+    if (MARKDOWN.contains(type.toString())) {
+      htmlParser.parseString(markdownToHtml(content, metadata), handler, metadata, context);
+    } else {
+      try (TikaInputStream in = TikaInputStream.get(content)) {
+        parser.parse(in, handler, metadata, context);
+      }
+    }
+  }
+
+  private String markdownToHtml(byte[] content, Metadata metadata) throws IOException, TikaException {
+    return "<html><head></head><body>" + markdownRenderer.render(markdownParser.parse(decode(content, metadata)))
+        + "</body></html>";
+  }
+
+  /**
+   * Markdown is nearly always UTF-8, and bytes that decode as UTF-8 almost never are anything else; statistical
+   * detection misreads short UTF-8 texts, so it is only the fallback.
+   */
+  private static String decode(byte[] content, Metadata metadata) throws IOException, TikaException {
+    try {
+      String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(content)).toString();
+      return text.startsWith("\uFEFF") ? text.substring(1) : text;
+    } catch (CharacterCodingException notUtf8) {
+      try (AutoDetectReader reader = new AutoDetectReader(TikaInputStream.get(content), metadata)) {
+        return new String(content, reader.getCharset());
+      }
+    }
+  }
+
+  /** The one place that decides which failure a parser's exception means. */
+  static ExtractionException classify(Throwable error, String type, String sourceName) {
+    String what = type + named(sourceName);
+    // parsers wrap each other's exceptions, so the telling one can be anywhere in the chain
+    if (causedBy(error, EncryptedDocumentException.class)) {
+      return new ExtractionException(Reason.ENCRYPTED, what + " is encrypted: " + describe(error), error);
+    }
+    if (causedBy(error, TikaMemoryLimitException.class)) {
+      return new ExtractionException(Reason.TOO_LARGE, what + " expands beyond Tika's limits: " + describe(error),
+          error);
+    }
+    if (causedBy(error, ZeroByteFileException.class)) {
+      return new ExtractionException(Reason.EMPTY, what + " has no content: " + describe(error), error);
+    }
+    if (error instanceof TikaException || error instanceof SAXException || error instanceof IOException
+        || error instanceof StackOverflowError) {
+      return new ExtractionException(Reason.CORRUPT, "cannot parse " + what + ": " + describe(error), error);
+    }
+    // Tika wraps parsers' unchecked exceptions in TikaException, so anything else (a RuntimeException from this
+    // code, an OutOfMemoryError) is a fault of this process, not of the document: it fails the stage instead of
+    // dead-lettering a good record
+    if (error instanceof RuntimeException runtime) {
+      throw runtime;
+    }
+    if (error instanceof Error fatal) {
+      throw fatal;
+    }
+    throw new IllegalStateException("unexpected checked exception from a parser", error);
+  }
+
+  private static boolean causedBy(Throwable error, Class<? extends Throwable> type) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The exception and its root cause, which usually says what is actually wrong with the bytes. */
+  private static String describe(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String top = error.getClass().getSimpleName() + ": " + error.getMessage();
+    return root == error ? top : top + "; caused by " + root.getClass().getSimpleName() + ": " + root.getMessage();
+  }
+
+  private static String named(String sourceName) {
+    return sourceName == null || sourceName.isBlank() ? "" : " (" + sourceName + ")";
+  }
+
+  private static String title(Metadata metadata, BlockHandler handler, List<Block> blocks) {
+    String title = firstNonBlank(metadata.get(TikaCoreProperties.TITLE), handler.title());
+    if (title != null) {
+      return title;
+    }
+    return blocks.stream().filter(b -> b.getKind() == BlockKind.HEADING && b.getLevel() == 1)
+        .map(Block::getText).findFirst().orElse(null);
+  }
+
+  private static String language(Metadata metadata) {
+    return firstNonBlank(metadata.get(TikaCoreProperties.LANGUAGE), metadata.get(Metadata.CONTENT_LANGUAGE));
+  }
+
+  private static Map<String, String> usefulMetadata(Metadata metadata, boolean truncated) {
+    Map<String, String> useful = new LinkedHashMap<>();
+    String[] authors = metadata.getValues(TikaCoreProperties.CREATOR);
+    if (authors.length > 0) {
+      useful.put(Extraction.AUTHOR, String.join("; ", authors));
+    }
+    put(useful, Extraction.CREATED, metadata, TikaCoreProperties.CREATED);
+    put(useful, Extraction.MODIFIED, metadata, TikaCoreProperties.MODIFIED);
+    put(useful, Extraction.PAGE_COUNT, metadata, PagedText.N_PAGES);
+    if (truncated) {
+      useful.put(Extraction.TRUNCATED, "true");
+    }
+    return useful;
+  }
+
+  private static void put(Map<String, String> into, String key, Metadata metadata, Property property) {
+    String value = metadata.get(property);
+    if (value != null && !value.isBlank()) {
+      into.put(key, value.strip());
+    }
+  }
+
+  private static String firstNonBlank(String... values) {
+    for (String value : values) {
+      if (value != null && !value.isBlank()) {
+        return value.strip();
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,152 @@
+package io.ragstream.launcher;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.ragstream.chunker.ChunkerApp;
+import io.ragstream.embedding.EmbeddingModel;
+import io.ragstream.embedding.EmbeddingModels;
+import io.ragstream.indexer.IndexerWorker;
+import io.ragstream.indexer.lucene.LuceneStore;
+import io.ragstream.ingest.extract.TikaExtractor;
+import io.ragstream.ingest.source.DocumentPublisher;
+import io.ragstream.ingest.source.IngestHttpServer;
+import io.ragstream.query.QueryHttpServer;
+import io.ragstream.query.SearchConfig;
+import io.ragstream.query.SearchService;
+import io.ragstream.runtime.kafka.EmbeddedKafka;
+import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.runtime.kafka.TopicAdmin;
+import io.ragstream.runtime.kafka.TransactionalStage;
+import io.ragstream.schemas.Topics;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything in one JVM: a real Kafka broker, every stage, the Lucene store and both HTTP servers, with all state
+ * under one data directory. Started in dependency order and closed in reverse; a restart on the same directory
+ * resumes from the committed offsets, the Streams state and the Lucene commit.
+ */
+public final class EmbeddedStack implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedStack.class);
+
+  private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+  private final List<Thread> workers = new ArrayList<>();
+  private final StackConfig config;
+  private EmbeddedKafka kafka;
+  private KafkaSettings settings;
+  private ChunkerApp chunker;
+  private QueryHttpServer query;
+  private IngestHttpServer ingest;
+
+  private EmbeddedStack(StackConfig config) {
+    this.config = config;
+  }
+
+  public static EmbeddedStack start(StackConfig config, MeterRegistry metrics) throws IOException {
+    EmbeddedStack stack = new EmbeddedStack(config);
+    try {
+      stack.startAll(metrics);
+      return stack;
+    } catch (IOException | RuntimeException e) {
+      stack.close();
+      throw e;
+    }
+  }
+
+  private void startAll(MeterRegistry metrics) throws IOException {
+    Path dataDir = config.dataDir().toAbsolutePath();
+    kafka = register(EmbeddedKafka.start(dataDir, config.kafkaPort()));
+    settings = new KafkaSettings(kafka.bootstrapServers(), config.topicPrefix());
+    TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), (short) 1, Topics.ALL,
+        Duration.ofSeconds(60));
+
+    EmbeddingModel model = register(EmbeddingModels.load(config.modelId()));
+    LuceneStore store = register(LuceneStore.open(dataDir.resolve("index").resolve(config.generation()),
+        config.generation()));
+    TikaExtractor extractor = register(new TikaExtractor());
+
+    startWorker("extract", Stages.extract(settings, "0", extractor, metrics));
+    chunker = register(Stages.chunker(settings, dataDir.resolve("streams"), model, (short) 1, metrics));
+    chunker.start();
+    startWorker("embedder", Stages.embedder(settings, "0", model, metrics));
+    startWorker("indexer", Stages.indexer(settings, "0", store, metrics));
+
+    SearchService search = register(new SearchService(store, model, SearchConfig.defaults(), metrics));
+    query = register(new QueryHttpServer(config.httpPort(), search, store, this::isReady).start());
+    DocumentPublisher publisher = register(new DocumentPublisher(settings, "ragstream-ingest-http"));
+    ingest = register(new IngestHttpServer(config.ingestPort(), publisher, config.maxUploadBytes()));
+    awaitChunkerRunning(Duration.ofSeconds(120));
+  }
+
+  private void startWorker(String name, Runnable worker) {
+    Thread thread = Thread.ofPlatform().name("ragstream-" + name).unstarted(worker);
+    thread.setUncaughtExceptionHandler((t, e) -> LOG.error("stage {} died", name, e));
+    workers.add(thread);
+    if (worker instanceof AutoCloseable closeable) {
+      register(closeable);
+    }
+    thread.start();
+  }
+
+  private void awaitChunkerRunning(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (chunker.state() != KafkaStreams.State.RUNNING) {
+      if (chunker.state() == KafkaStreams.State.ERROR || System.nanoTime() > deadline) {
+        throw new IllegalStateException("chunker did not reach RUNNING (state " + chunker.state() + ")");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while starting", e);
+      }
+    }
+  }
+
+  /** Ready: the chunker runs and every worker thread is alive. */
+  public boolean isReady() {
+    return chunker != null && chunker.state() == KafkaStreams.State.RUNNING
+        && workers.stream().allMatch(Thread::isAlive);
+  }
+
+  public String bootstrapServers() {
+    return kafka.bootstrapServers();
+  }
+
+  public KafkaSettings kafkaSettings() {
+    return settings;
+  }
+
+  public int httpPort() {
+    return query.port();
+  }
+
+  public int ingestPort() {
+    return ingest.port();
+  }
+
+  private <T extends AutoCloseable> T register(T closeable) {
+    closeables.push(closeable);
+    return closeable;
+  }
+
+  /** Stops the servers, then the stages (finishing or aborting their current batch), then the broker. */
+  @Override
+  public void close() {
+    while (!closeables.isEmpty()) {
+      AutoCloseable closeable = closeables.pop();
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        LOG.warn("error while closing {}", closeable.getClass().getSimpleName(), e);
+      }
+    }
+  }
+}

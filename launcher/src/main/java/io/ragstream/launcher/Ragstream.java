@@ -1,0 +1,279 @@
+package io.ragstream.launcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.chunker.ChunkerApp;
+import io.ragstream.embedding.EmbeddingModel;
+import io.ragstream.embedding.EmbeddingModels;
+import io.ragstream.indexer.lucene.LuceneStore;
+import io.ragstream.ingest.extract.TikaExtractor;
+import io.ragstream.ingest.source.DocumentPublisher;
+import io.ragstream.ingest.source.IngestHttpServer;
+import io.ragstream.query.QueryHttpServer;
+import io.ragstream.query.SearchConfig;
+import io.ragstream.query.SearchService;
+import io.ragstream.runtime.Metrics;
+import io.ragstream.runtime.http.HttpJson;
+import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.runtime.kafka.TopicAdmin;
+import io.ragstream.schemas.Topics;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The {@code ragstream} command. */
+@Command(name = "ragstream", mixinStandardHelpOptions = true, version = "ragstream 0.1.0",
+    description = "Event-driven ingestion and indexing pipeline for retrieval-augmented generation.",
+    subcommands = {Ragstream.Up.class, Ragstream.Publish.class, Ragstream.Delete.class, Ragstream.Search.class,
+        Ragstream.Status.class, Ragstream.Lag.class, Ragstream.Stage.class})
+public final class Ragstream {
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new Ragstream())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          cmd.getErr().println("ragstream " + cmd.getCommandName() + ": " + e.getMessage());
+          return 1;
+        })
+        .execute(args);
+    System.exit(code);
+  }
+
+  static class KafkaOptions {
+    @Option(names = "--bootstrap", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap servers")
+    String bootstrap;
+
+    @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX, description = "topic name prefix")
+    String prefix;
+
+    KafkaSettings settings() {
+      return new KafkaSettings(bootstrap, prefix);
+    }
+  }
+
+  @Command(name = "up", description = "Run everything in one JVM: Kafka (KRaft), all stages, Lucene, HTTP.")
+  static final class Up implements Callable<Integer> {
+    @Option(names = "--data-dir", defaultValue = "data", description = "state directory (default: ./data)")
+    Path dataDir;
+
+    @Option(names = "--http-port", defaultValue = "8080") int httpPort;
+
+    @Option(names = "--ingest-port", defaultValue = "8081") int ingestPort;
+
+    @Option(names = "--kafka-port", defaultValue = "9092") int kafkaPort;
+
+    @Option(names = "--model", defaultValue = "all-minilm-l6-v2", description = "embedding model id")
+    String model;
+
+    @Override
+    public Integer call() throws Exception {
+      StackConfig config = new StackConfig(dataDir, kafkaPort, httpPort, ingestPort, model,
+          StackConfig.DEFAULT_MAX_UPLOAD_BYTES, Topics.DEFAULT_PREFIX, "g1");
+      EmbeddedStack stack = EmbeddedStack.start(config, Metrics.registry());
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        System.out.println("ragstream stopping");
+        stack.close();
+        stopped.countDown();
+      }, "ragstream-shutdown"));
+      System.out.printf("ragstream ready: query http://localhost:%d/v1/search, ingest http://localhost:%d/v1/documents,"
+          + " kafka %s, data %s%n", stack.httpPort(), stack.ingestPort(), stack.bootstrapServers(),
+          dataDir.toAbsolutePath());
+      stopped.await();
+      return 0;
+    }
+  }
+
+  @Command(name = "publish", description = "Publish files (directories recursively) to the ingest topic.")
+  static final class Publish implements Callable<Integer> {
+    @CommandLine.Mixin KafkaOptions kafka = new KafkaOptions();
+
+    @Option(names = "--tenant", defaultValue = "default") String tenant;
+
+    @Option(names = "--id", description = "docId for a single file (default: its absolute path)") String id;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH") List<Path> paths;
+
+    @Override
+    public Integer call() throws Exception {
+      try (DocumentPublisher publisher = new DocumentPublisher(kafka.settings(), "ragstream-cli")) {
+        for (DocumentPublisher.Published p : publisher.publishPaths(paths, tenant, id)) {
+          System.out.println("published " + p.docId());
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "delete", description = "Publish deletes of documents.")
+  static final class Delete implements Callable<Integer> {
+    @CommandLine.Mixin KafkaOptions kafka = new KafkaOptions();
+
+    @Option(names = "--tenant", defaultValue = "default") String tenant;
+
+    @Parameters(arity = "1..*", paramLabel = "DOCID") List<String> docIds;
+
+    @Override
+    public Integer call() {
+      try (DocumentPublisher publisher = new DocumentPublisher(kafka.settings(), "ragstream-cli")) {
+        publisher.delete(docIds, tenant).forEach(p -> System.out.println("deleted " + p.docId()));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "search", description = "Search over HTTP and print ranked results.")
+  static final class Search implements Callable<Integer> {
+    @Option(names = "--url", defaultValue = "http://localhost:8080") String url;
+
+    @Option(names = "--k", defaultValue = "10") int k;
+
+    @Option(names = "--mode", defaultValue = "hybrid", description = "hybrid | vector | keyword") String mode;
+
+    @Option(names = "--tenant", defaultValue = "default") String tenant;
+
+    @Parameters(arity = "1..*", paramLabel = "QUERY") List<String> words;
+
+    @Override
+    public Integer call() throws Exception {
+      String query = String.join(" ", words);
+      JsonNode body = get(url + "/v1/search?q=" + enc(query) + "&k=" + k + "&mode=" + enc(mode) + "&tenant="
+          + enc(tenant));
+      int rank = 1;
+      for (JsonNode result : body.path("results")) {
+        String text = result.path("text").asText().replaceAll("\\s+", " ");
+        System.out.printf("%2d. %.4f  %s%n    %s%n", rank++, result.path("score").asDouble(),
+            result.path("docId").asText(), text.length() > 160 ? text.substring(0, 160) + "…" : text);
+      }
+      System.out.printf("(%d results in %d ms)%n", rank - 1, body.path("tookMs").asLong());
+      return 0;
+    }
+  }
+
+  @Command(name = "status", description = "Where a document is: its chunks in the index.")
+  static final class Status implements Callable<Integer> {
+    @Option(names = "--url", defaultValue = "http://localhost:8080") String url;
+
+    @Option(names = "--tenant", defaultValue = "default") String tenant;
+
+    @Parameters(paramLabel = "DOCID") String docId;
+
+    @Override
+    public Integer call() throws Exception {
+      System.out.println(HttpJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(
+          get(url + "/v1/documents/" + enc(docId) + "?tenant=" + enc(tenant))));
+      return 0;
+    }
+  }
+
+  @Command(name = "lag", description = "Consumer lag per stage, topic and partition.")
+  static final class Lag implements Callable<Integer> {
+    @CommandLine.Mixin KafkaOptions kafka = new KafkaOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      System.out.printf("%-36s %-28s %9s %12s %12s %8s%n", "GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG");
+      for (ConsumerLag.Row row : ConsumerLag.read(kafka.settings())) {
+        System.out.printf("%-36s %-28s %9d %12d %12d %8d%n", row.group(), row.topic(), row.partition(),
+            row.committed(), row.end(), row.lag());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "stage", description = "Run one stage as its own process against an external Kafka.")
+  static final class Stage implements Callable<Integer> {
+    @CommandLine.Mixin KafkaOptions kafka = new KafkaOptions();
+
+    @Parameters(paramLabel = "STAGE", description = "extract | chunker | embedder | indexer | query | ingest")
+    String stage;
+
+    @Option(names = "--data-dir", defaultValue = "data", description = "Streams state / Lucene index location")
+    Path dataDir;
+
+    @Option(names = "--instance", defaultValue = "0", description = "worker id, unique per stage (transactions)")
+    String instance;
+
+    @Option(names = "--port", description = "HTTP port (query: 8080, ingest: 8081)") Integer port;
+
+    @Option(names = "--model", defaultValue = "all-minilm-l6-v2") String model;
+
+    @Option(names = "--replication", defaultValue = "1", description = "replication of topics/changelogs")
+    short replication;
+
+    @Override
+    public Integer call() throws Exception {
+      KafkaSettings settings = kafka.settings();
+      TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), replication, Topics.ALL,
+          Duration.ofSeconds(60));
+      CountDownLatch stopped = new CountDownLatch(1);
+      AutoCloseable running = switch (stage) {
+        case "extract" -> thread(Stages.extract(settings, instance, new TikaExtractor(), Metrics.registry()));
+        case "chunker" -> {
+          EmbeddingModel m = EmbeddingModels.load(model);
+          ChunkerApp app = Stages.chunker(settings, dataDir.resolve("streams"), m, replication, Metrics.registry());
+          app.start();
+          yield app;
+        }
+        case "embedder" -> thread(Stages.embedder(settings, instance, EmbeddingModels.load(model),
+            Metrics.registry()));
+        case "indexer" -> thread(Stages.indexer(settings, instance,
+            LuceneStore.open(dataDir.resolve("index").resolve("g1"), "g1"), Metrics.registry()));
+        case "query" -> {
+          var searcher = LuceneStore.openReadOnly(dataDir.resolve("index").resolve("g1"));
+          var search = new SearchService(searcher, EmbeddingModels.load(model), SearchConfig.defaults(),
+              Metrics.registry());
+          yield new QueryHttpServer(port == null ? 8080 : port, search, searcher, () -> true).start();
+        }
+        case "ingest" -> new IngestHttpServer(port == null ? 8081 : port,
+            new DocumentPublisher(settings, "ragstream-ingest-http"), StackConfig.DEFAULT_MAX_UPLOAD_BYTES);
+        default -> throw new CommandLine.ParameterException(new CommandLine(this),
+            "unknown stage '" + stage + "': extract, chunker, embedder, indexer, query or ingest");
+      };
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          running.close();
+        } catch (Exception e) {
+          System.err.println("error while stopping " + stage + ": " + e);
+        } finally {
+          stopped.countDown();
+        }
+      }));
+      System.out.println("ragstream stage " + stage + " running against " + settings.bootstrap());
+      stopped.await();
+      return 0;
+    }
+
+    private static <T extends Runnable & AutoCloseable> AutoCloseable thread(T worker) {
+      Thread.ofPlatform().name("ragstream-stage").start(worker);
+      return worker;
+    }
+  }
+
+  private static JsonNode get(String url) throws IOException, InterruptedException {
+    try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+      HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url))
+          .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      JsonNode body = HttpJson.mapper().readTree(response.body());
+      if (response.statusCode() >= 400) {
+        throw new IOException("HTTP " + response.statusCode() + " from " + url + ": " + body.path("error").asText());
+      }
+      return body;
+    }
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,49 @@
+package io.ragstream.query;
+
+import java.util.Map;
+
+/**
+ * A search as {@link SearchService} takes it, independent of how it arrived. Nulls take the documented defaults;
+ * anything invalid throws {@link IllegalArgumentException} (a 400 over HTTP). The upper bound of {@code k} is the
+ * service's {@link SearchConfig#maxK()}, checked there.
+ *
+ * @param query the text to search for; not blank
+ * @param k how many results, at least 1
+ * @param mode defaults to {@link SearchMode#HYBRID}
+ * @param tenant defaults to {@value #DEFAULT_TENANT}
+ * @param filter exact-match conditions on chunk metadata, all of which must hold; defaults to none
+ */
+public record SearchRequest(String query, int k, SearchMode mode, String tenant, Map<String, String> filter) {
+  public static final int DEFAULT_K = 10;
+  public static final String DEFAULT_TENANT = "default";
+
+  public SearchRequest {
+    if (query == null || query.isBlank()) {
+      throw new IllegalArgumentException("query must not be blank");
+    }
+    if (k < 1) {
+      throw new IllegalArgumentException("k must be at least 1, got " + k);
+    }
+    mode = mode == null ? SearchMode.HYBRID : mode;
+    if (tenant == null) {
+      tenant = DEFAULT_TENANT;
+    } else if (tenant.isBlank()) {
+      throw new IllegalArgumentException("tenant must not be blank");
+    }
+    if (filter == null) {
+      filter = Map.of();
+    } else {
+      filter.forEach((key, value) -> {
+        if (key == null || key.isBlank() || value == null) {
+          throw new IllegalArgumentException("filter must map non-blank keys to string values, got " + key);
+        }
+      });
+      filter = Map.copyOf(filter);
+    }
+  }
+
+  /** A hybrid search of the default tenant for the {@value #DEFAULT_K} best chunks. */
+  public static SearchRequest of(String query) {
+    return new SearchRequest(query, DEFAULT_K, SearchMode.HYBRID, DEFAULT_TENANT, Map.of());
+  }
+}

@@ -1,0 +1,50 @@
+package io.ragstream.query;
+
+import io.ragstream.embedding.EmbeddingModel;
+import io.ragstream.embedding.ModelTokenizer;
+import java.util.List;
+
+/** A deterministic 3-dimensional "model": the vector is derived from the text's length and first character. */
+final class FakeEmbeddingModel implements EmbeddingModel {
+  @Override
+  public String id() {
+    return "fake-model";
+  }
+
+  @Override
+  public int dimension() {
+    return 3;
+  }
+
+  @Override
+  public int maxTokens() {
+    return 512;
+  }
+
+  @Override
+  public ModelTokenizer tokenizer() {
+    return new ModelTokenizer() {
+      @Override
+      public int countTokens(String text) {
+        return text.split("\\s+").length;
+      }
+
+      @Override
+      public int specialTokens() {
+        return 0;
+      }
+    };
+  }
+
+  @Override
+  public float[][] embedAll(List<String> texts) {
+    return texts.stream().map(FakeEmbeddingModel::vector).toArray(float[][]::new);
+  }
+
+  static float[] vector(String text) {
+    return new float[] {text.length(), text.isEmpty() ? 0 : text.charAt(0), 1};
+  }
+
+  @Override
+  public void close() {}
+}
