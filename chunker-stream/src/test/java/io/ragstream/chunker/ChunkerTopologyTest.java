@@ -163,7 +163,7 @@ class ChunkerTopologyTest {
 
   @Test
   void anUndecodableDocumentIsSkippedAndLaterDocumentsStillFlow() {
-    // The dead-letter record itself is asserted against a real broker in ChunkerAppIT: TopologyTestDriver does not
+    // The dead-letter record itself is asserted against a real broker in the launcher's PipelineIT: TopologyTestDriver does not
     // produce KIP-1034 dead-letter records.
     TestInputTopic<String, byte[]> raw = driver.createInputTopic(Topics.DOCUMENTS.name(PREFIX),
         Serdes.String().serializer(), Serdes.ByteArray().serializer());

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpJson;
+import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.Topics;
@@ -26,6 +27,8 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
@@ -160,6 +163,20 @@ class PipelineIT {
 
   @Test
   @Order(5)
+  void anUndecodableDocumentRecordGoesToTheChunkersDeadLetterTopic() throws Exception {
+    try (var producer = new CheckedProducer<byte[], byte[]>(
+        new KafkaProducer<>(stack.kafkaSettings().producer("pipeline-it-poison")), Duration.ofSeconds(30))) {
+      producer.send(new ProducerRecord<>(Topics.DOCUMENTS.name(Topics.DEFAULT_PREFIX),
+          "poison-doc".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3, 4}));
+    }
+
+    ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter(Topics.DLQ_CHUNKER.name(Topics.DEFAULT_PREFIX), "poison-doc");
+    assertThat(dead.value()).containsExactly(1, 2, 3, 4);
+    assertThat(DeadLetters.header(dead.headers(), ErrorHeaders.EXCEPTION_MESSAGE)).contains("ExtractedDocument");
+  }
+
+  @Test
+  @Order(6)
   void uploadsOverHttpAreIndexedAndAnOversizedOneIs413WithNothingPublished() throws Exception {
     HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(ingestUri("/v1/documents?id=http-doc&name=a.txt"))
         .header("Content-Type", "text/plain")
@@ -182,7 +199,7 @@ class PipelineIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aRestartOnTheSameDataDirKeepsTheIndexAndReprocessesNothing() throws Exception {
     awaitNoLag();
     double extracted = counter("ragstream.stage.records.in", "stage", "extract");
