@@ -30,6 +30,7 @@ public final class ChunkerApp implements AutoCloseable {
     props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         LogAndContinueProcessingExceptionHandler.class);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     props.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), KafkaSettings.MAX_RECORD_BYTES);
     props.put(StreamsConfig.producerPrefix("max.request.size"), KafkaSettings.MAX_RECORD_BYTES);
     this.streams = new KafkaStreams(ChunkerTopology.build(kafka.topicPrefix(), chunker, metrics), props);

@@ -37,7 +37,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "ragstream", mixinStandardHelpOptions = true, version = "ragstream 0.1.0",
     description = "Event-driven ingestion and indexing pipeline for retrieval-augmented generation.",
     subcommands = {Ragstream.Up.class, Ragstream.Publish.class, Ragstream.Delete.class, Ragstream.Search.class,
-        Ragstream.Status.class, Ragstream.Lag.class, Ragstream.Stage.class})
+        Ragstream.Status.class, Ragstream.Lag.class, Ragstream.Stage.class, DemoCommand.class})
 public final class Ragstream {
 
   public static void main(String[] args) {

@@ -94,8 +94,9 @@ public final class EmbeddedKafka implements AutoCloseable {
           .setMetadataLogDirectory(logDir.toString())
           .setDirectories(List.of(logDir.toString()))
           .setReleaseVersion(MetadataVersion.latestProduction())
-          .setPrintStream(System.out)
+          .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream())) // keep stdout clean
           .run();
+      LOG.info("formatted new Kafka storage in {}", logDir);
     } catch (Exception e) {
       throw new IllegalStateException("cannot format Kafka storage in " + logDir + ": " + e.getMessage(), e);
     }
