@@ -73,6 +73,23 @@ public record KafkaSettings(String bootstrap, String topicPrefix, Map<String, St
     return props;
   }
 
+  /**
+   * Never prints credentials: security overrides such as {@code sasl.jaas.config} or {@code ssl.keystore.password}
+   * end up in logs whenever settings are logged, so their values are masked.
+   */
+  @Override
+  public String toString() {
+    Map<String, String> shown = new java.util.TreeMap<>();
+    clientOverrides.forEach((key, value) -> shown.put(key, isSecret(key) ? "[hidden]" : value));
+    return "KafkaSettings[bootstrap=" + bootstrap + ", topicPrefix=" + topicPrefix + ", clientOverrides=" + shown + "]";
+  }
+
+  private static boolean isSecret(String key) {
+    String k = key.toLowerCase(java.util.Locale.ROOT);
+    return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.endsWith(".key")
+        || k.contains("token") || k.contains("credentials");
+  }
+
   /** Properties for admin clients and Kafka Streams. */
   public Map<String, Object> admin() {
     return common();
