@@ -1,39 +1,58 @@
 package io.ragstream.chunker;
 
+import io.ragstream.chunker.code.CodeLanguage;
+import io.ragstream.chunker.code.CodeSplitter;
 import io.ragstream.embedding.ModelTokenizer;
 import io.ragstream.schemas.ChunkIds;
 import io.ragstream.schemas.avro.Block;
+import io.ragstream.schemas.avro.BlockKind;
 import io.ragstream.schemas.avro.Chunk;
 import io.ragstream.schemas.avro.ExtractedDocument;
-import java.text.BreakIterator;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * Cuts a document into heading-aware chunks sized in the embedding model's tokens. Pure function, no Kafka.
+ * Cuts a document into chunks that keep what it means, sized in the embedding model's tokens. A pure function of the
+ * document and the config: no Kafka, no clock, so the same document always gives the same chunks and ids.
  *
  * <ul>
- *   <li>A heading closes the current chunk: a chunk never spans two sections, and carries its heading path.
- *   <li>Blocks of a section are packed into a chunk until the next would pass the target size.
- *   <li>A block larger than the maximum is split at sentence boundaries; a sentence larger than the maximum at word
- *       boundaries. Text is never dropped.
+ *   <li>Structured documents: a chunk never crosses a section, except that tiny neighbouring sections merge; each
+ *       chunk carries its heading path, and (config) starts with it, so the embedded and keyword-indexed text says
+ *       where it comes from.
+ *   <li>A list stays with the sentence that leads into it; a table stays whole when it fits, else it splits by rows
+ *       with its header row repeated; prose splits at sentences, with an overlap in tokens.
+ *   <li>Source code splits at classes, functions and statements with a real parser ({@link CodeSplitter}).
+ *   <li>No chunk is over the model's limit, and no text is dropped: a chunk's text is its heading prefix, then the
+ *       context it repeats (metadata {@value #BODY_START} says where that ends), then text no other chunk holds.
  * </ul>
- *
- * The full structure-aware chunker (tables, lists with lead-ins, code by function) builds on this.
  */
 public final class DocumentChunker {
+  /** Metadata key: the char offset in a chunk's text where its own body starts, after prefix and repeated context. */
+  public static final String BODY_START = "chunk.bodyStart";
+  /** Metadata key: text, list, table, code or mixed. */
+  public static final String KIND = "chunk.kind";
+  /** Separates the levels of a heading path in a chunk's prefix. */
+  public static final String PATH_SEPARATOR = " › ";
+
   private final ModelTokenizer tokenizer;
+  private final ModelTokenizer counter;
   private final ChunkerConfig config;
+  private final SentenceSplitter sentences;
+  private final CodeChunker code;
 
   public DocumentChunker(ModelTokenizer tokenizer, ChunkerConfig config) {
     this.tokenizer = tokenizer;
     this.config = config;
+    // sizes come from a word cache where that is exact for this tokenizer, else from the tokenizer itself
+    this.counter = WordCachingTokenizer.over(tokenizer);
+    this.sentences = new SentenceSplitter(counter);
+    this.code = new CodeChunker(config, counter, new CodeSplitter(counter));
   }
 
   public ChunkerConfig config() {
@@ -41,58 +60,107 @@ public final class DocumentChunker {
   }
 
   public List<Chunk> chunk(ExtractedDocument doc) {
+    Prefixes prefixes = new Prefixes(doc.getTitle());
     List<Draft> drafts = new ArrayList<>();
-    Deque<Block> headings = new ArrayDeque<>();
-    Section section = new Section(List.of());
+    Optional<CodeLanguage> language = CodeLanguage.detect(doc.getSourceName(), doc.getContentType());
+    List<Block> prose = new ArrayList<>();
     for (Block block : doc.getBlocks()) {
-      switch (block.getKind()) {
-        case HEADING -> {
-          section.flushInto(drafts);
-          while (!headings.isEmpty() && headings.peekLast().getLevel() >= block.getLevel()) {
-            headings.removeLast();
-          }
-          headings.addLast(block);
-          section = new Section(headings.stream().map(Block::getText).toList());
-        }
-        case LIST_ITEM -> section.add(pieces("- " + block.getText()));
-        default -> section.add(pieces(block.getText()));
+      if (language.isPresent() && block.getKind() == BlockKind.CODE) {
+        drafts.addAll(code.chunk(block.getText(), language.get(), prefixes.tokens(List.of())));
+      } else if (!(language.isPresent() && block.getKind() == BlockKind.HEADING
+          && block.getText().strip().equals(doc.getTitle()))) {
+        prose.add(block); // a source file's name as a heading would only repeat its title
       }
     }
-    section.flushInto(drafts);
+    drafts.addAll(0, structured(prose, prefixes));
+    return toChunks(doc, drafts, prefixes);
+  }
 
-    // Identical text twice in one document would give two chunks one id; keep the first (the text is indexed once).
-    Map<String, Draft> byId = new HashMap<>();
+  private List<Draft> structured(List<Block> blocks, Prefixes prefixes) {
+    TokenCounts counts = new TokenCounts(counter);
+    List<Section> sections = new SectionMerger(config.text().minTokens(), config.text().targetTokens(), counts)
+        .merge(Section.of(blocks, counts));
+    List<Draft> drafts = new ArrayList<>();
+    for (Section section : sections) {
+      int budget = config.maxTokens() - prefixes.tokens(section.headings());
+      List<Unit> units = new UnitBuilder(config, sentences, counts, budget).units(section.blocks());
+      drafts.addAll(new Packer(config, counter, budget, section.headings()).pack(units));
+    }
+    return drafts;
+  }
+
+  private List<Chunk> toChunks(ExtractedDocument doc, List<Draft> drafts, Prefixes prefixes) {
     List<Chunk> chunks = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
     for (Draft draft : drafts) {
-      // The tenant is part of the id: a document moved to another tenant gets new chunks, never shared ones.
-      String id = ChunkIds.chunkId(doc.getDocId(), config.version(),
-          doc.getTenant() + "\u0000" + String.join("\n", draft.headings) + "\u0000" + draft.text);
-      if (byId.putIfAbsent(id, draft) != null) {
-        continue;
+      for (Fitted f : fit(draft, prefixes)) {
+        Draft fitted = f.draft();
+        String prefix = prefixes.text(fitted.headings());
+        String lead = prefix + (fitted.context().isEmpty() ? "" : fitted.context() + "\n");
+        String text = lead + fitted.body();
+        // The tenant is part of the id: a document moved to another tenant gets new chunks, never shared ones.
+        String id = ChunkIds.chunkId(doc.getDocId(), config.version(),
+            doc.getTenant() + "\u0000" + String.join("\n", fitted.headings()) + "\u0000" + text);
+        if (!seen.add(id)) {
+          continue; // identical text twice in one document would give two chunks one id: it is indexed once
+        }
+        Map<String, String> metadata = new HashMap<>(doc.getMetadata());
+        if (doc.getContentType() != null) {
+          metadata.putIfAbsent("contentType", doc.getContentType());
+        }
+        metadata.putAll(fitted.metadata());
+        metadata.put(KIND, fitted.kind());
+        metadata.put(BODY_START, Integer.toString(lead.length()));
+        chunks.add(Chunk.newBuilder()
+            .setChunkId(id)
+            .setDocId(doc.getDocId())
+            .setTenant(doc.getTenant())
+            .setDocumentVersion(doc.getVersion())
+            .setOrdinal(chunks.size())
+            .setTitle(doc.getTitle())
+            .setHeadings(fitted.headings())
+            .setText(text)
+            .setTokenCount(f.tokens())
+            .setContentHash(ChunkIds.sha256(text))
+            .setChunkerVersion(config.version())
+            .setSourceName(doc.getSourceName())
+            .setMetadata(metadata)
+            .setIngestedAt(doc.getIngestedAt())
+            .build());
       }
-      Map<String, String> metadata = new HashMap<>(doc.getMetadata());
-      if (doc.getContentType() != null) {
-        metadata.putIfAbsent("contentType", doc.getContentType());
-      }
-      chunks.add(Chunk.newBuilder()
-          .setChunkId(id)
-          .setDocId(doc.getDocId())
-          .setTenant(doc.getTenant())
-          .setDocumentVersion(doc.getVersion())
-          .setOrdinal(chunks.size())
-          .setTitle(doc.getTitle())
-          .setHeadings(draft.headings)
-          .setText(draft.text)
-          .setTokenCount(draft.tokens)
-          .setContentHash(ChunkIds.sha256(draft.text))
-          .setChunkerVersion(config.version())
-          .setSourceName(doc.getSourceName())
-          .setMetadata(metadata)
-          .setIngestedAt(doc.getIngestedAt())
-          .build());
     }
     return chunks;
   }
+
+  /**
+   * The final check of the size promise: the assembled text is counted and, if over the limit, its body is cut at
+   * it. Packing sums the sizes of pieces, which can differ from the size of the joined text for tokenizers that
+   * merge across a join. The count comes from {@link WordCachingTokenizer}, which is only used where it was checked
+   * to give the tokenizer's exact counts (WordPiece, whose pre-tokenizer splits at whitespace before anything else);
+   * counting every chunk natively cost 80% of the chunker's time.
+   */
+  private List<Fitted> fit(Draft draft, Prefixes prefixes) {
+    String prefix = prefixes.text(draft.headings());
+    String lead = prefix + (draft.context().isEmpty() ? "" : draft.context() + "\n");
+    int tokens = counter.countTokens(lead + draft.body());
+    if (tokens <= config.maxTokens()) {
+      return List.of(new Fitted(draft, tokens));
+    }
+    int room = Math.max(1, config.maxTokens() - counter.countTokens(prefix));
+    List<Fitted> parts = new ArrayList<>();
+    boolean first = true;
+    for (Piece piece : sentences.hardSplit(draft.body(), Math.max(1, room - 1))) {
+      int withContext = first ? counter.countTokens(lead + piece.text()) : Integer.MAX_VALUE;
+      boolean keepContext = withContext <= config.maxTokens();
+      Draft part = new Draft(draft.headings(), keepContext ? draft.context() : "", piece.text(), draft.kind(),
+          draft.metadata());
+      parts.add(new Fitted(part, keepContext ? withContext : counter.countTokens(prefix + piece.text())));
+      first = false;
+    }
+    return parts;
+  }
+
+  private record Fitted(Draft draft, int tokens) {}
 
   /** The chunk ids of a chunk list, in order. */
   public static LinkedHashSet<String> ids(List<Chunk> chunks) {
@@ -101,118 +169,48 @@ public final class DocumentChunker {
     return ids;
   }
 
-  /** Splits a block's text into pieces of at most maxTokens, at sentence then word boundaries. */
-  private List<Piece> pieces(String text) {
-    String trimmed = text.strip();
-    if (trimmed.isEmpty()) {
-      return List.of();
+  /**
+   * Heading prefixes of one document, computed once per heading path. The document title leads the path unless the
+   * first heading already is the title. A prefix never takes more than a quarter of the model's limit.
+   */
+  private final class Prefixes {
+    private final String title;
+    private final Map<List<String>, String> texts = new HashMap<>();
+    private final Map<List<String>, Integer> tokens = new HashMap<>();
+
+    Prefixes(String title) {
+      this.title = title == null || title.isBlank() ? null : title.strip();
     }
-    int tokens = tokenizer.countTokens(trimmed);
-    if (tokens <= config.maxTokens()) {
-      return List.of(new Piece(trimmed, tokens));
+
+    String text(List<String> headings) {
+      return texts.computeIfAbsent(headings, this::build);
     }
-    List<Piece> pieces = new ArrayList<>();
-    BreakIterator sentences = BreakIterator.getSentenceInstance(Locale.ROOT);
-    sentences.setText(trimmed);
-    StringBuilder current = new StringBuilder();
-    int currentTokens = 0;
-    for (int start = sentences.first(), end = sentences.next(); end != BreakIterator.DONE;
-        start = end, end = sentences.next()) {
-      String sentence = trimmed.substring(start, end).strip();
-      if (sentence.isEmpty()) {
-        continue;
+
+    int tokens(List<String> headings) {
+      return tokens.computeIfAbsent(headings, h -> {
+        String text = text(h);
+        return text.isEmpty() ? 0 : counter.countTokens(text);
+      });
+    }
+
+    private String build(List<String> headings) {
+      if (!config.headingPrefix()) {
+        return "";
       }
-      int sentenceTokens = tokenizer.countTokens(sentence);
-      if (sentenceTokens > config.maxTokens()) {
-        currentTokens = flush(current, currentTokens, pieces);
-        pieces.addAll(splitWords(sentence));
-        continue;
+      List<String> path = new ArrayList<>();
+      if (title != null && (headings.isEmpty() || !headings.getFirst().equals(title))) {
+        path.add(title);
       }
-      if (currentTokens + sentenceTokens > config.targetTokens() && currentTokens > 0) {
-        currentTokens = flush(current, currentTokens, pieces);
+      path.addAll(headings);
+      if (path.isEmpty()) {
+        return "";
       }
-      if (!current.isEmpty()) {
-        current.append(' ');
+      String joined = String.join(PATH_SEPARATOR, path);
+      int cap = config.maxTokens() / 4;
+      if (counter.countTokens(joined) > cap) {
+        joined = joined.substring(0, tokenizer.prefixEnd(joined, cap)).strip();
       }
-      current.append(sentence);
-      currentTokens += sentenceTokens;
-    }
-    flush(current, currentTokens, pieces);
-    return pieces;
-  }
-
-  private int flush(StringBuilder current, int tokens, List<Piece> into) {
-    if (!current.isEmpty()) {
-      into.add(new Piece(current.toString(), tokenizer.countTokens(current.toString())));
-      current.setLength(0);
-    }
-    return 0;
-  }
-
-  /** Last resort for a "sentence" longer than the model accepts (tables flattened to text, minified code). */
-  private List<Piece> splitWords(String sentence) {
-    List<Piece> pieces = new ArrayList<>();
-    StringBuilder current = new StringBuilder();
-    for (String word : sentence.split("\\s+")) {
-      String candidate = current.isEmpty() ? word : current + " " + word;
-      if (tokenizer.countTokens(candidate) > config.targetTokens() && !current.isEmpty()) {
-        pieces.add(new Piece(current.toString(), tokenizer.countTokens(current.toString())));
-        current.setLength(0);
-        current.append(word);
-      } else {
-        current.setLength(0);
-        current.append(candidate);
-      }
-    }
-    if (!current.isEmpty()) {
-      pieces.add(new Piece(current.toString(), tokenizer.countTokens(current.toString())));
-    }
-    return pieces;
-  }
-
-  private record Piece(String text, int tokens) {}
-
-  private record Draft(List<String> headings, String text, int tokens) {}
-
-  /** Packs the pieces of one section into chunks of about targetTokens. */
-  private final class Section {
-    private final List<String> headings;
-    private final StringBuilder text = new StringBuilder();
-    private final List<Draft> done = new ArrayList<>();
-    private int tokens;
-
-    Section(List<String> headings) {
-      this.headings = headings;
-    }
-
-    void add(List<Piece> pieces) {
-      for (Piece piece : pieces) {
-        if (tokens > 0 && tokens + piece.tokens() > config.targetTokens()) {
-          close();
-        }
-        if (!text.isEmpty()) {
-          text.append('\n');
-        }
-        text.append(piece.text());
-        tokens += piece.tokens();
-      }
-    }
-
-    private void close() {
-      if (!text.isEmpty()) {
-        done.add(new Draft(headings, text.toString(), tokenizer.countTokens(text.toString())));
-      }
-      text.setLength(0);
-      tokens = 0;
-    }
-
-    void flushInto(List<Draft> drafts) {
-      close();
-      if (done.isEmpty() && !headings.isEmpty()) {
-        return; // a heading with no text under it (e.g. directly followed by a sub-heading) makes no chunk
-      }
-      drafts.addAll(done);
-      done.clear();
+      return joined + "\n\n";
     }
   }
 }

@@ -30,58 +30,42 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/** The topology's contract: sections, diffs against the previous version, tombstones, deletes, poison records. */
 class ChunkerTopologyTest {
-  private static final String PREFIX = Topics.DEFAULT_PREFIX;
-  private static HfModelTokenizer tokenizer;
+  private static final String PREFIX = TopologyHarness.PREFIX;
+  private static final HfModelTokenizer tokenizer = TopologyHarness.TOKENIZER;
 
-  private TopologyTestDriver driver;
+  private TopologyHarness harness;
   private TestInputTopic<String, ExtractedDocument> documents;
   private TestOutputTopic<String, Chunk> chunks;
   private DocumentChunker chunker;
-
-  @BeforeAll
-  static void loadTokenizer() {
-    tokenizer = HfModelTokenizer.load(
-        ChunkerTopologyTest.class.getResourceAsStream("/all-minilm-l6-v2-tokenizer.json"), 256);
-  }
-
-  @AfterAll
-  static void closeTokenizer() {
-    tokenizer.close();
-  }
+  private TopologyTestDriver driver;
 
   @BeforeEach
   void startDriver() {
-    chunker = new DocumentChunker(tokenizer, new ChunkerConfig(64, 254, "c1"));
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "chunker-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    props.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/chunker-test-" + System.nanoTime());
-    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-    driver = new TopologyTestDriver(ChunkerTopology.build(PREFIX, chunker, new SimpleMeterRegistry()), props);
-    documents = driver.createInputTopic(Topics.DOCUMENTS.name(PREFIX), Serdes.String().serializer(),
-        Topics.DOCUMENTS.valueSerde().serializer());
-    chunks = driver.createOutputTopic(Topics.CHUNKS.name(PREFIX), Serdes.String().deserializer(),
-        Topics.CHUNKS.valueSerde().deserializer());
+    harness = new TopologyHarness(TopologyHarness.config(64, false));
+    chunker = harness.chunker;
+    driver = harness.driver;
+    documents = harness.documents;
+    chunks = harness.chunks;
   }
 
   @AfterEach
   void closeDriver() {
-    driver.close();
+    harness.close();
   }
 
   @Test
   void chunksNeverCrossASectionAndCarryTheirHeadingPath() {
     documents.pipeInput("doc-1", doc("doc-1", "h1",
-        heading(1, "Guide"), para("Intro text about the guide."),
-        heading(2, "Install"), para("Run the installer with care."),
-        heading(2, "Configure"), para("Edit the settings file."), heading(3, "Advanced"), para("Tune threads.")));
+        heading(1, "Guide"), para("Intro text about the guide and what it covers."),
+        heading(2, "Install"), para("Run the installer with care and read its output."),
+        heading(2, "Configure"), para("Edit the settings file before the first start."), heading(3, "Advanced"), para("Tune threads to the number of cores you have.")));
 
     List<Chunk> out = chunks.readValuesToList();
 
-    assertThat(out).extracting(Chunk::getText).containsExactly("Intro text about the guide.",
-        "Run the installer with care.", "Edit the settings file.", "Tune threads.");
+    assertThat(out).extracting(Chunk::getText).containsExactly("Intro text about the guide and what it covers.",
+        "Run the installer with care and read its output.", "Edit the settings file before the first start.", "Tune threads to the number of cores you have.");
     assertThat(out).extracting(c -> String.join(" > ", c.getHeadings()))
         .containsExactly("Guide", "Guide > Install", "Guide > Configure", "Guide > Configure > Advanced");
     assertThat(out).extracting(Chunk::getOrdinal).containsExactly(0, 1, 2, 3);
@@ -89,21 +73,41 @@ class ChunkerTopologyTest {
 
   @Test
   void anEditInsideOneSectionEmitsOnlyThatChunkAndATombstoneForTheOldOne() {
-    documents.pipeInput("doc-1", doc("doc-1", "v1", heading(1, "A"), para("alpha text"), heading(1, "B"),
-        para("beta text")));
+    documents.pipeInput("doc-1", doc("doc-1", "v1", heading(1, "A"), para("alpha text about the first topic of this document"), heading(1, "B"),
+        para("beta text about the second topic of this document")));
     List<Chunk> first = chunks.readValuesToList();
     assertThat(first).hasSize(2);
 
-    documents.pipeInput("doc-1", doc("doc-1", "v2", heading(1, "A"), para("alpha text"), heading(1, "B"),
-        para("beta text, edited")));
+    documents.pipeInput("doc-1", doc("doc-1", "v2", heading(1, "A"), para("alpha text about the first topic of this document"), heading(1, "B"),
+        para("beta text about the second topic, edited this time")));
     List<TestRecord<String, Chunk>> second = chunks.readRecordsToList();
 
     assertThat(second).hasSize(2);
-    assertThat(second.get(0).value().getText()).isEqualTo("beta text, edited"); // the new chunk comes first
+    assertThat(second.get(0).value().getText()).isEqualTo("beta text about the second topic, edited this time"); // the new chunk comes first
     assertThat(second.get(1).key()).isEqualTo(first.get(1).getChunkId());
     assertThat(second.get(1).value()).isNull();
     assertThat(new String(second.get(1).headers().lastHeader(ErrorHeaders.DOC_ID).value(), StandardCharsets.UTF_8))
         .isEqualTo("doc-1");
+  }
+
+  @Test
+  void withDefaultsTheLaunchersMarkdownGivesOneChunkPerSectionAndAnEditReemitsOne() {
+    // the launcher's PipelineIT relies on this: "# Notes / ## Alpha / para / ## Beta / para"
+    try (TopologyHarness defaults = new TopologyHarness(ChunkerConfig.forModel(256, 2))) {
+      List<Chunk> first = defaults.chunk(TopologyHarness.doc("md", "v1", "Notes", "notes.md", List.of(
+          heading(1, "Notes"), heading(2, "Alpha"), para("Alpha section: the history of medieval castles in Scotland."),
+          heading(2, "Beta"), para("Beta section: deep sea octopus camouflage."))));
+      assertThat(first).extracting(Chunk::getText).containsExactly(
+          "Notes › Alpha\n\nAlpha section: the history of medieval castles in Scotland.",
+          "Notes › Beta\n\nBeta section: deep sea octopus camouflage.");
+
+      List<Chunk> second = defaults.chunk(TopologyHarness.doc("md", "v2", "Notes", "notes.md", List.of(
+          heading(1, "Notes"), heading(2, "Alpha"), para("Alpha section: the history of medieval castles in Scotland."),
+          heading(2, "Beta"), para("Beta section: quantum computing with superconducting qubits."))));
+      assertThat(second).hasSize(2); // the new chunk, then the old one's tombstone
+      assertThat(second.get(0).getText()).endsWith("superconducting qubits.");
+      assertThat(second.get(1)).isNull();
+    }
   }
 
   @Test
@@ -142,9 +146,9 @@ class ChunkerTopologyTest {
     assertThat(out).allSatisfy(c -> {
       assertThat(c.getTokenCount()).isLessThanOrEqualTo(chunker.config().maxTokens());
       assertThat(tokenizer.countTokens(c.getText())).isEqualTo(c.getTokenCount());
-      assertThat(c.getText()).endsWith("chunking."); // cut between sentences, never inside one
+      assertThat(TopologyHarness.body(c)).endsWith("chunking."); // cut between sentences, never inside one
     });
-    String joined = out.stream().map(Chunk::getText).collect(Collectors.joining(" "));
+    String joined = out.stream().map(TopologyHarness::body).collect(Collectors.joining(" "));
     assertThat(joined.split("\\s+")).containsExactly(text.toString().strip().split("\\s+"));
   }
 
@@ -175,16 +179,14 @@ class ChunkerTopologyTest {
   }
 
   private static ExtractedDocument doc(String docId, String hash, Block... blocks) {
-    return ExtractedDocument.newBuilder().setDocId(docId).setTenant("default").setContentHash(hash)
-        .setVersion(1).setIngestedAt(Instant.EPOCH).setMetadata(Map.of()).setBlocks(new ArrayList<>(List.of(blocks)))
-        .build();
+    return TopologyHarness.doc(docId, hash, blocks);
   }
 
   private static Block heading(int level, String text) {
-    return Block.newBuilder().setKind(BlockKind.HEADING).setLevel(level).setText(text).build();
+    return TopologyHarness.heading(level, text);
   }
 
   private static Block para(String text) {
-    return Block.newBuilder().setKind(BlockKind.PARAGRAPH).setText(text).build();
+    return TopologyHarness.para(text);
   }
 }

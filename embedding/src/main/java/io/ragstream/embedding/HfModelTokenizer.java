@@ -15,7 +15,8 @@ import java.util.Map;
  *
  * <p>Holds two native tokenizers over the same vocabulary, because truncation and padding are fixed per instance:
  * one that counts (no special tokens, never truncates, so a chunker sees a text's true size) and one that prepares
- * model input (special tokens, truncated to the model's limit, padded to the longest text of a batch).
+ * model input (special tokens, truncated to the model's limit, unpadded: the caller groups texts of similar length
+ * and pads each group itself, see {@link OnnxEmbeddingModel#embedTokens}).
  */
 public final class HfModelTokenizer implements ModelTokenizer, AutoCloseable {
 
@@ -38,7 +39,7 @@ public final class HfModelTokenizer implements ModelTokenizer, AutoCloseable {
             Map.of(
                 "addSpecialTokens", "true",
                 "truncation", "true",
-                "padding", "true",
+                "padding", "false",
                 "maxLength", limit,
                 "modelMaxLength", limit));
     this.specialTokens = encoding.encode("").getIds().length;
@@ -87,9 +88,20 @@ public final class HfModelTokenizer implements ModelTokenizer, AutoCloseable {
     return text.offsetByCodePoints(0, spans[maxTokens].getStart());
   }
 
-  /** Model input for a batch: every encoding has the same length, that of the longest (truncated) text. */
-  Encoding[] encodeBatch(List<String> texts) {
-    return encoding.batchEncode(texts);
+  /**
+   * Model input ids of each text: special tokens added, truncated to {@link #maxTokens()}, not padded. The native
+   * tokenizer encodes a batch on its own thread pool.
+   */
+  public long[][] encodeIds(List<String> texts) {
+    if (texts.isEmpty()) {
+      return new long[0][];
+    }
+    Encoding[] encodings = encoding.batchEncode(texts);
+    long[][] ids = new long[encodings.length][];
+    for (int i = 0; i < encodings.length; i++) {
+      ids[i] = encodings[i].getIds();
+    }
+    return ids;
   }
 
   @Override

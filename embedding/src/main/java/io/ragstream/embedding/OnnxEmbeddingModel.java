@@ -1,6 +1,5 @@
 package io.ragstream.embedding;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -8,19 +7,20 @@ import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * An {@link EmbeddingModel} run by ONNX Runtime: one long-lived session (whose {@code run} is thread-safe) and a
- * HuggingFace tokenizer. Each batch is padded to its longest member; padding is masked out of the pooling, so a
- * text gets the same vector alone or in any batch.
+ * HuggingFace tokenizer. Tokenising and inference are separate steps ({@link #tokenize}, {@link #embedTokens}) so a
+ * batcher can group texts by their token length before it pads them; {@link #embedAll} does both for one batch.
+ * Padding is masked out of the pooling, so a text gets the same vector alone or in any batch.
  */
 public final class OnnxEmbeddingModel implements EmbeddingModel {
 
@@ -33,6 +33,7 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
   private final HfModelTokenizer tokenizer;
   private final OrtEnvironment env;
   private final OrtSession session;
+  private final ExecutionProvider provider;
   private final boolean takesTokenTypes;
   private final String outputName;
 
@@ -44,18 +45,17 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
    * @param tokenizer the model's tokenizer; owned and closed by this model from now on
    * @param options session settings
    */
-  public OnnxEmbeddingModel(
-      ModelSpec spec, byte[] onnxModel, HfModelTokenizer tokenizer, OnnxOptions options) {
+  public OnnxEmbeddingModel(ModelSpec spec, byte[] onnxModel, HfModelTokenizer tokenizer, OnnxOptions options) {
     this.spec = spec;
     this.tokenizer = tokenizer;
     this.env = OrtEnvironment.getEnvironment();
-    try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-      opts.setIntraOpNumThreads(options.intraOpThreads());
-      opts.setInterOpNumThreads(options.interOpThreads());
-      opts.setOptimizationLevel(options.optLevel());
-      this.session = env.createSession(onnxModel, opts);
+    try {
+      OnnxSessions.Created created = OnnxSessions.create(env, spec.id(), onnxModel, options);
+      this.session = created.session();
+      this.provider = created.provider();
       Set<String> inputs = session.getInputNames();
       if (!inputs.contains(INPUT_IDS) || !inputs.contains(ATTENTION_MASK)) {
+        session.close();
         throw new IllegalArgumentException(
             spec.id() + ": expected inputs input_ids and attention_mask, the graph has " + inputs);
       }
@@ -66,27 +66,34 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
     } catch (OrtException e) {
       tokenizer.close();
       throw new EmbeddingException("cannot create an ONNX Runtime session for " + spec.id(), e);
+    } catch (RuntimeException e) {
+      tokenizer.close();
+      throw e;
     }
   }
 
   /** Loads a model whose graph and tokenizer are classpath resources named by the spec. */
   public static OnnxEmbeddingModel load(ModelSpec spec, OnnxOptions options) {
-    HfModelTokenizer tokenizer =
-        HfModelTokenizer.load(resource(spec.tokenizerResource()), spec.maxTokens());
     byte[] onnx;
-    try (InputStream in = resource(spec.onnxResource())) {
+    try (InputStream in = resource(spec, spec.onnxResource())) {
       onnx = in.readAllBytes();
     } catch (IOException e) {
-      tokenizer.close();
       throw new UncheckedIOException("cannot read " + spec.onnxResource(), e);
+    }
+    HfModelTokenizer tokenizer;
+    try (InputStream in = resource(spec, spec.tokenizerResource())) {
+      tokenizer = HfModelTokenizer.load(in, spec.maxTokens());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + spec.tokenizerResource(), e);
     }
     return new OnnxEmbeddingModel(spec, onnx, tokenizer, options);
   }
 
-  private static InputStream resource(String name) {
+  private static InputStream resource(ModelSpec spec, String name) {
     InputStream in = OnnxEmbeddingModel.class.getClassLoader().getResourceAsStream(name);
     if (in == null) {
-      throw new IllegalStateException("classpath resource " + name + " not found (is the model jar a dependency?)");
+      throw new IllegalStateException("model " + spec.id() + ": classpath resource " + name
+          + " not found (is the model's jar a dependency? " + EmbeddingModels.hint(spec) + ")");
     }
     return in;
   }
@@ -94,6 +101,11 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
   /** The model's specification. */
   public ModelSpec spec() {
     return spec;
+  }
+
+  /** The execution provider the session really runs on (CPU after a CUDA fallback). */
+  public ExecutionProvider provider() {
+    return provider;
   }
 
   @Override
@@ -116,38 +128,72 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
     return tokenizer;
   }
 
+  /** Model input ids of each text (special tokens added, truncated to {@link #maxTokens()}, unpadded). */
+  public long[][] tokenize(List<String> texts) {
+    return tokenizer.encodeIds(texts);
+  }
+
   @Override
   public float[][] embedAll(List<String> texts) {
-    if (texts.isEmpty()) {
+    return embedTokens(tokenize(texts));
+  }
+
+  /**
+   * Embeds one batch of tokenised texts, padded to the longest of them: group texts of similar length into a batch
+   * and padding costs little.
+   *
+   * @param ids model input ids per text, as {@link #tokenize} returns them
+   * @return one L2-normalised vector per input, in input order
+   */
+  public float[][] embedTokens(long[][] ids) {
+    int batch = ids.length;
+    if (batch == 0) {
       return new float[0][];
     }
-    Encoding[] encodings = tokenizer.encodeBatch(texts);
-    int batch = encodings.length;
-    int length = encodings[0].getIds().length;
+    int length = 0;
+    for (long[] row : ids) {
+      length = Math.max(length, row.length);
+    }
     long[] shape = {batch, length};
-    long[] mask = flatten(encodings, Encoding::getAttentionMask, length);
-    try (OnnxTensor ids = tensor(flatten(encodings, Encoding::getIds, length), shape);
-        OnnxTensor attention = tensor(mask, shape);
-        OnnxTensor types =
-            takesTokenTypes ? tensor(flatten(encodings, Encoding::getTypeIds, length), shape) : null) {
-      Map<String, OnnxTensor> inputs = new HashMap<>();
-      inputs.put(INPUT_IDS, ids);
-      inputs.put(ATTENTION_MASK, attention);
-      if (types != null) {
-        inputs.put(TOKEN_TYPE_IDS, types);
+    // direct buffers: ONNX Runtime reads them in place instead of copying a heap array into native memory
+    LongBuffer idBuf = directLongs(batch * length);
+    LongBuffer maskBuf = directLongs(batch * length);
+    for (long[] row : ids) {
+      idBuf.put(row);
+      for (int t = 0; t < row.length; t++) {
+        maskBuf.put(1L);
       }
-      try (OrtSession.Result result = session.run(inputs)) {
-        OnnxTensor hidden = (OnnxTensor) result.get(outputName).orElseThrow();
-        long[] hiddenShape = hidden.getInfo().getShape();
-        if (hiddenShape.length != 3 || hiddenShape[2] != spec.dimension()) {
-          throw new IllegalStateException(
-              spec.id() + ": expected [batch, tokens, " + spec.dimension() + "], got " + Arrays.toString(hiddenShape));
-        }
-        return pool(hidden.getFloatBuffer(), mask, batch, length);
+      for (int t = row.length; t < length; t++) {
+        idBuf.put(0L);
+        maskBuf.put(0L);
       }
+    }
+    idBuf.flip();
+    maskBuf.flip();
+    try (OnnxTensor idTensor = OnnxTensor.createTensor(env, idBuf, shape);
+        OnnxTensor maskTensor = OnnxTensor.createTensor(env, maskBuf, shape);
+        OnnxTensor types = takesTokenTypes ? OnnxTensor.createTensor(env, directLongs(batch * length), shape) : null;
+        OrtSession.Result result = session.run(inputs(idTensor, maskTensor, types))) {
+      OnnxTensor hidden = (OnnxTensor) result.get(outputName).orElseThrow();
+      long[] hiddenShape = hidden.getInfo().getShape();
+      if (hiddenShape.length != 3 || hiddenShape[2] != spec.dimension()) {
+        throw new IllegalStateException(
+            spec.id() + ": expected [batch, tokens, " + spec.dimension() + "], got " + Arrays.toString(hiddenShape));
+      }
+      return pool(hidden.getFloatBuffer(), ids, length);
     } catch (OrtException e) {
       throw new EmbeddingException(spec.id() + ": inference failed for a batch of " + batch, e);
     }
+  }
+
+  private static Map<String, OnnxTensor> inputs(OnnxTensor ids, OnnxTensor mask, OnnxTensor types) {
+    return types == null
+        ? Map.of(INPUT_IDS, ids, ATTENTION_MASK, mask)
+        : Map.of(INPUT_IDS, ids, ATTENTION_MASK, mask, TOKEN_TYPE_IDS, types);
+  }
+
+  private static LongBuffer directLongs(int count) {
+    return ByteBuffer.allocateDirect(count * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
   }
 
   @Override
@@ -155,23 +201,21 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
     return embedAll(List.of(spec.queryInstruction() + query))[0];
   }
 
-  private float[][] pool(FloatBuffer hidden, long[] mask, int batch, int length) {
+  private float[][] pool(FloatBuffer hidden, long[][] ids, int length) {
     int dim = spec.dimension();
-    float[][] vectors = new float[batch][dim];
-    for (int b = 0; b < batch; b++) {
+    float[][] vectors = new float[ids.length][dim];
+    float[] row = new float[dim];
+    for (int b = 0; b < ids.length; b++) {
       float[] v = vectors[b];
       if (spec.pooling() == Pooling.CLS) {
-        hidden.get((b * length) * dim, v);
+        hidden.get(b * length * dim, v);
       } else {
-        int tokens = 0;
-        for (int t = 0; t < length; t++) {
-          if (mask[b * length + t] == 0) {
-            continue;
-          }
-          tokens++;
-          int base = (b * length + t) * dim;
+        // the real tokens of a row are its first ids[b].length positions; the rest is padding
+        int tokens = ids[b].length;
+        for (int t = 0; t < tokens; t++) {
+          hidden.get((b * length + t) * dim, row);
           for (int d = 0; d < dim; d++) {
-            v[d] += hidden.get(base + d);
+            v[d] += row[d];
           }
         }
         for (int d = 0; d < dim; d++) {
@@ -193,18 +237,6 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
     for (int i = 0; i < v.length; i++) {
       v[i] /= norm;
     }
-  }
-
-  private static long[] flatten(Encoding[] encodings, Function<Encoding, long[]> field, int length) {
-    long[] flat = new long[encodings.length * length];
-    for (int i = 0; i < encodings.length; i++) {
-      System.arraycopy(field.apply(encodings[i]), 0, flat, i * length, length);
-    }
-    return flat;
-  }
-
-  private OnnxTensor tensor(long[] data, long[] shape) throws OrtException {
-    return OnnxTensor.createTensor(env, LongBuffer.wrap(data), shape);
   }
 
   @Override

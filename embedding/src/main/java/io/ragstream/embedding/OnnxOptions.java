@@ -3,6 +3,7 @@ package io.ragstream.embedding;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * ONNX Runtime session settings.
@@ -11,8 +12,9 @@ import java.util.Locale;
  * @param interOpThreads threads running independent operators in parallel; at least 1
  * @param optimization graph optimisation level, one of {@code NO_OPT, BASIC_OPT, EXTENDED_OPT, ALL_OPT}
  *     (case-insensitive)
+ * @param provider where the graph runs; {@link ExecutionProvider#CUDA} falls back to the CPU when unavailable
  */
-public record OnnxOptions(int intraOpThreads, int interOpThreads, String optimization) {
+public record OnnxOptions(int intraOpThreads, int interOpThreads, String optimization, ExecutionProvider provider) {
 
   public OnnxOptions {
     if (intraOpThreads < 1) {
@@ -22,14 +24,31 @@ public record OnnxOptions(int intraOpThreads, int interOpThreads, String optimiz
       throw new IllegalArgumentException("interOpThreads must be >= 1: " + interOpThreads);
     }
     optimization = parse(optimization).name();
+    Objects.requireNonNull(provider, "provider");
+  }
+
+  /** CPU options. */
+  public OnnxOptions(int intraOpThreads, int interOpThreads, String optimization) {
+    this(intraOpThreads, interOpThreads, optimization, ExecutionProvider.CPU);
   }
 
   /**
-   * All cores for one operator and no operator-level parallelism: a BERT encoder is a chain of dependent
-   * operators, so inter-op threads would only contend for the same cores.
+   * One thread per physical core for one operator and no operator-level parallelism: a BERT encoder is a chain of
+   * dependent operators, so inter-op threads would only contend for the same cores. Full graph optimisation fuses
+   * attention, layer norm and GELU into single kernels.
    */
   public static OnnxOptions defaults() {
-    return new OnnxOptions(Runtime.getRuntime().availableProcessors(), 1, OptLevel.ALL_OPT.name());
+    return new OnnxOptions(CpuCores.physical(), 1, OptLevel.ALL_OPT.name(), ExecutionProvider.CPU);
+  }
+
+  /** The same settings on another execution provider. */
+  public OnnxOptions withProvider(ExecutionProvider other) {
+    return new OnnxOptions(intraOpThreads, interOpThreads, optimization, other);
+  }
+
+  /** The same settings with another intra-op thread count. */
+  public OnnxOptions withIntraOpThreads(int threads) {
+    return new OnnxOptions(threads, interOpThreads, optimization, provider);
   }
 
   /** The optimisation level as ONNX Runtime's enum. */

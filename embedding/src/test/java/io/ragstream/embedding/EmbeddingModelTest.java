@@ -197,7 +197,60 @@ class EmbeddingModelTest {
         .hasMessageContaining("all-minilm-l6-v2-q");
     assertThat(EmbeddingModels.known())
         .extracting(ModelSpec::id)
-        .containsExactly("all-minilm-l6-v2", "all-minilm-l6-v2-q");
+        .containsExactly("all-minilm-l6-v2", "all-minilm-l6-v2-q", "bge-small-en-v1.5");
+  }
+
+  @Test
+  void bgeSmallPoolsTheClsTokenAndInstructsQueries() {
+    ModelSpec bge = EmbeddingModels.spec("bge-small-en-v1.5");
+
+    assertThat(bge.pooling()).isEqualTo(Pooling.CLS);
+    assertThat(bge.maxTokens()).isEqualTo(512);
+    assertThat(bge.queryInstruction()).isEqualTo("Represent this sentence for searching relevant passages: ");
+    if (!EmbeddingModels.available(bge.id())) {
+      // without -Pbge-small the jar is absent: loading must say how to get it, not fail obscurely
+      assertThatThrownBy(() -> EmbeddingModels.load(bge.id()))
+          .hasMessageContaining("bge-small-en-v1.5.onnx")
+          .hasMessageContaining("-Pbge-small");
+      return;
+    }
+    try (EmbeddingModel m = EmbeddingModels.load(bge.id())) {
+      float[] query = m.embedQuery("what do cats eat");
+      float[] passage = m.embedAll(List.of("what do cats eat"))[0];
+      assertThat(query).hasSize(384);
+      assertThat(dot(query, passage)).isLessThan(0.9999);
+    }
+  }
+
+  @Test
+  void cudaRequestedWithoutAGpuFallsBackToTheCpuWithTheSameVectors() {
+    OnnxOptions cuda = OnnxOptions.defaults().withProvider(ExecutionProvider.CUDA);
+    try (OnnxEmbeddingModel gpu = EmbeddingModels.load("all-minilm-l6-v2", cuda)) {
+      // this build ships the CPU-only onnxruntime artifact, so the switch must fall back, not fail
+      assertThat(gpu.provider()).isEqualTo(ExecutionProvider.CPU);
+      assertThat(gpu.embedQuery(EXAMPLE)).containsExactly(model.embedQuery(EXAMPLE), within(1e-5f));
+    }
+  }
+
+  @Test
+  void tokenizedBatchesGiveTheSameVectorsAsTexts() {
+    OnnxEmbeddingModel onnx = (OnnxEmbeddingModel) model;
+    List<String> texts = List.of("Short.", EXAMPLE, words(300));
+    long[][] ids = onnx.tokenize(texts);
+
+    assertThat(ids[0]).hasSize(2 + onnx.tokenizer().countTokens("Short."));
+    assertThat(ids[2]).hasSize(model.maxTokens());
+    float[][] fromIds = onnx.embedTokens(ids);
+    for (int i = 0; i < texts.size(); i++) {
+      assertThat(fromIds[i]).containsExactly(model.embedAll(List.of(texts.get(i)))[0], within(1e-5f));
+    }
+  }
+
+  @Test
+  void defaultThreadsAreThePhysicalCores() {
+    assertThat(OnnxOptions.defaults().intraOpThreads())
+        .isBetween(1, Runtime.getRuntime().availableProcessors());
+    assertThat(OnnxOptions.defaults().provider()).isEqualTo(ExecutionProvider.CPU);
   }
 
   @Test

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.ragstream.indexer.store.ChunkStore;
+import io.ragstream.indexer.store.RejectedChunksException;
+import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.Topics;
@@ -101,12 +103,16 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
     List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
     records.forEach(batch::add);
     IndexPlan plan = IndexPlan.of(batch, topicPrefix);
+    List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>(plan.deadLetters());
     if (!plan.batch().isEmpty()) {
-      writeWithRetry(plan);
+      RejectedChunksException rejected = writeWithRetry(plan);
+      if (rejected != null) {
+        letters.addAll(rejectedLetters(batch, rejected));
+      }
     }
-    if (!plan.deadLetters().isEmpty()) {
-      producer.sendAll(plan.deadLetters()); // before the commit: a dead letter is never lost
-      deadLetters.increment(plan.deadLetters().size());
+    if (!letters.isEmpty()) {
+      producer.sendAll(letters); // before the commit: a dead letter is never lost
+      deadLetters.increment(letters.size());
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (TopicPartition partition : records.partitions()) {
@@ -133,8 +139,37 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
     producer.sendAll(events);
   }
 
-  /** Retries the write until the store takes it, pausing consumption meanwhile so nothing piles up unbounded. */
-  private void writeWithRetry(IndexPlan plan) {
+  /**
+   * The dead letters of chunks the store refused for good: the last record of each refused chunk id in the batch
+   * (the one whose write was refused), with the store's reason.
+   */
+  private List<ProducerRecord<byte[], byte[]>> rejectedLetters(List<ConsumerRecord<byte[], byte[]>> batch,
+      RejectedChunksException rejected) {
+    Map<String, ConsumerRecord<byte[], byte[]>> last = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> record : batch) {
+      if (record.key() != null) {
+        last.put(new String(record.key(), StandardCharsets.UTF_8), record);
+      }
+    }
+    List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
+    String dlq = Topics.DLQ_INDEXER.name(topicPrefix);
+    rejected.reasons().forEach((chunkId, reason) -> {
+      ConsumerRecord<byte[], byte[]> record = last.get(chunkId);
+      if (record == null) {
+        LOG.error("store {} rejected chunk {} that is not in the batch: {}", store.name(), chunkId, reason);
+      } else {
+        letters.add(DeadLetters.of(dlq, "indexer", "store-rejected", record,
+            new IllegalArgumentException(store.name() + " rejected chunk " + chunkId + ": " + reason)));
+      }
+    });
+    return letters;
+  }
+
+  /**
+   * Retries the write until the store takes it, pausing consumption meanwhile so nothing piles up unbounded.
+   * Returns the store's rejection of single chunks (the rest is written), or null when it took everything.
+   */
+  private RejectedChunksException writeWithRetry(IndexPlan plan) {
     Duration backoff = Duration.ofMillis(200);
     while (true) {
       try {
@@ -148,29 +183,43 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
         upserts.increment(plan.batch().upserts().size());
         deletes.increment(plan.batch().deletes().size());
         consumer.resume(consumer.paused());
-        return;
+        return null;
+      } catch (java.io.UncheckedIOException e) {
+        if (e.getCause() instanceof RejectedChunksException rejected) {
+          // Not retriable: the same chunks would be refused forever. The rest of the batch is durable.
+          upserts.increment(plan.batch().upserts().size() - rejected.reasons().size());
+          deletes.increment(plan.batch().deletes().size());
+          consumer.resume(consumer.paused());
+          return rejected;
+        }
+        backoff = retryAfter(plan, e, backoff);
       } catch (RuntimeException e) {
-        if (!running.get()) {
-          throw new WakeupException();
-        }
-        storeFailures.increment();
-        LOG.warn("store {} write failed ({} upserts, {} deletes), retrying in {} ms: {}", store.name(),
-            plan.batch().upserts().size(), plan.batch().deletes().size(), backoff.toMillis(), e.toString());
-        consumer.pause(consumer.assignment());
-        long until = System.nanoTime() + backoff.toNanos();
-        while (System.nanoTime() < until && running.get()) {
-          // Polling while paused keeps the group membership. A partition assigned by a rebalance meanwhile is not
-          // paused and may return records: rewind them so they are read again after the retry, never skipped.
-          ConsumerRecords<byte[], byte[]> stray = consumer.poll(Duration.ofMillis(100));
-          for (TopicPartition partition : stray.partitions()) {
-            consumer.seek(partition, stray.records(partition).getFirst().offset());
-          }
-          consumer.pause(consumer.assignment());
-        }
-        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30)
-            : backoff.multipliedBy(2);
+        backoff = retryAfter(plan, e, backoff);
       }
     }
+  }
+
+  /** Logs the failure, waits out the back-off with consumption paused, and returns the next back-off. */
+  private Duration retryAfter(IndexPlan plan, RuntimeException e, Duration backoff) {
+    if (!running.get()) {
+      throw new WakeupException();
+    }
+    storeFailures.increment();
+    LOG.warn("store {} write failed ({} upserts, {} deletes), retrying in {} ms: {}", store.name(),
+        plan.batch().upserts().size(), plan.batch().deletes().size(), backoff.toMillis(), e.toString());
+    consumer.pause(consumer.assignment());
+    long until = System.nanoTime() + backoff.toNanos();
+    while (System.nanoTime() < until && running.get()) {
+      // Polling while paused keeps the group membership. A partition assigned by a rebalance meanwhile is not
+      // paused and may return records: rewind them so they are read again after the retry, never skipped.
+      ConsumerRecords<byte[], byte[]> stray = consumer.poll(Duration.ofMillis(100));
+      for (TopicPartition partition : stray.partitions()) {
+        consumer.seek(partition, stray.records(partition).getFirst().offset());
+      }
+      consumer.pause(consumer.assignment());
+    }
+    return backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30)
+        : backoff.multipliedBy(2);
   }
 
   @Override

@@ -5,6 +5,9 @@ import io.ragstream.chunker.ChunkerApp;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
 import io.ragstream.indexer.IndexerWorker;
+import io.ragstream.indexer.generation.GenerationSwitchingSearcher;
+import io.ragstream.indexer.generation.LuceneGenerations;
+import io.ragstream.indexer.lucene.LuceneReadOnlySearcher;
 import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.ingest.extract.TikaExtractor;
 import io.ragstream.ingest.source.DocumentPublisher;
@@ -12,6 +15,11 @@ import io.ragstream.ingest.source.IngestHttpServer;
 import io.ragstream.query.QueryHttpServer;
 import io.ragstream.query.SearchConfig;
 import io.ragstream.query.SearchService;
+import io.ragstream.query.answer.Answerers;
+import io.ragstream.query.cache.CacheInvalidator;
+import io.ragstream.query.cache.QueryCache;
+import io.ragstream.query.cache.QueryCacheSettings;
+import io.ragstream.query.rerank.OnnxCrossEncoder;
 import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
@@ -24,6 +32,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,18 +78,40 @@ public final class EmbeddedStack implements AutoCloseable {
         Duration.ofSeconds(60));
 
     EmbeddingModel model = register(EmbeddingModels.load(config.modelId()));
-    LuceneStore store = register(LuceneStore.open(dataDir.resolve("index").resolve(config.generation()),
-        config.generation()));
+    // The served generation: the one `ragstream replay` last swapped in, else the configured one.
+    LuceneGenerations generations = new LuceneGenerations(dataDir.resolve("index"));
+    String generation = generations.currentOr(config.generation());
+    LuceneStore store = register(LuceneStore.open(generations.directory(generation), generation));
+    // Queries follow a swap to another generation without failing; this one is searched near-real-time.
+    GenerationSwitchingSearcher searcher = register(GenerationSwitchingSearcher.open(generations, generation,
+        Map.of(generation, store), LuceneReadOnlySearcher.DEFAULT_REFRESH_INTERVAL));
     TikaExtractor extractor = register(new TikaExtractor());
 
     startWorker("extract", Stages.extract(settings, "0", extractor, metrics));
     chunker = register(Stages.chunker(settings, dataDir.resolve("streams"), model, (short) 1, metrics));
     chunker.start();
-    startWorker("embedder", Stages.embedder(settings, "0", model, metrics));
+    startWorker("embedder", Stages.embedder(settings, "0", config.modelId(), dataDir.resolve("embedding-cache"),
+        metrics));
     startWorker("indexer", Stages.indexer(settings, "0", store, metrics));
+    startWorker("status", Stages.status(settings, "0", metrics));
 
-    SearchService search = register(new SearchService(store, model, SearchConfig.defaults(), metrics));
-    query = register(new QueryHttpServer(config.httpPort(), search, store, this::isReady).start());
+    SearchService.Builder searchBuilder = SearchService.builder(searcher, model).config(SearchConfig.defaults())
+        .registry(metrics);
+    // the query cache (RAGSTREAM_QUERY_CACHE, docs/QUERY.md) is positioned on the index events before serving
+    Optional<QueryCache> cache = QueryCacheSettings.fromEnvironment(System.getenv()).open().map(this::register);
+    if (cache.isPresent()) {
+      startWorker("cache-invalidator", new CacheInvalidator(settings, cache.get(), "ragstream-query-cache"));
+      searchBuilder.cache(cache.get(), searcher::currentGeneration); // a swap makes cached answers stale
+    }
+    String rerankerDir = System.getenv("RAGSTREAM_RERANKER_MODEL"); // optional: model.onnx + tokenizer.json
+    if (rerankerDir != null && !rerankerDir.isBlank()) {
+      searchBuilder.reranker(register(OnnxCrossEncoder.load(Path.of(rerankerDir))));
+    }
+    SearchService search = register(searchBuilder.build());
+    query = register(new QueryHttpServer(config.httpPort(), search, searcher, this::isReady));
+    query.answerer(Answerers.fromEnvironment(System.getenv(), search)); // RAGSTREAM_LLM_*, else extractive
+    register(Stages.operations(query, settings, metrics));
+    query.start();
     DocumentPublisher publisher = register(new DocumentPublisher(settings, "ragstream-ingest-http"));
     ingest = register(new IngestHttpServer(config.ingestPort(), publisher, config.maxUploadBytes()));
     awaitChunkerRunning(Duration.ofSeconds(120));

@@ -15,6 +15,8 @@ import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpJson;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
+import io.ragstream.runtime.lag.ConsumerLagReader;
+import io.ragstream.runtime.lag.LagSnapshot;
 import io.ragstream.schemas.Topics;
 import java.io.IOException;
 import java.net.URI;
@@ -28,6 +30,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,7 +40,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "ragstream", mixinStandardHelpOptions = true, version = "ragstream 0.1.0",
     description = "Event-driven ingestion and indexing pipeline for retrieval-augmented generation.",
     subcommands = {Ragstream.Up.class, Ragstream.Publish.class, Ragstream.Delete.class, Ragstream.Search.class,
-        Ragstream.Status.class, Ragstream.Lag.class, Ragstream.Stage.class, DemoCommand.class})
+        Ragstream.Status.class, Ragstream.Lag.class, Ragstream.Stage.class, DemoCommand.class,
+        DlqCommand.class, EvalCommand.class, BenchCommand.class, GenerationCommands.Replay.class,
+        GenerationCommands.Generations.class})
 public final class Ragstream {
 
   public static void main(String[] args) {
@@ -161,34 +166,64 @@ public final class Ragstream {
     }
   }
 
-  @Command(name = "status", description = "Where a document is: its chunks in the index.")
+  @Command(name = "status", description = "Where a document is: each pipeline step with its time, and its chunks in"
+      + " the index.")
   static final class Status implements Callable<Integer> {
     @Option(names = "--url", defaultValue = "http://localhost:8080") String url;
 
     @Option(names = "--tenant", defaultValue = "default") String tenant;
 
+    @Option(names = "--json", description = "print the raw JSON answer of GET /v1/documents/{docId}") boolean json;
+
     @Parameters(paramLabel = "DOCID") String docId;
 
     @Override
     public Integer call() throws Exception {
-      System.out.println(HttpJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(
-          get(url + "/v1/documents/" + enc(docId) + "?tenant=" + enc(tenant))));
+      JsonNode body = get(url + "/v1/documents/" + enc(docId) + "?tenant=" + enc(tenant));
+      System.out.print(json ? HttpJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(body) + "\n"
+          : DocumentReport.format(body));
       return 0;
     }
   }
 
-  @Command(name = "lag", description = "Consumer lag per stage, topic and partition.")
+  @Command(name = "lag", description = "Consumer lag per stage, topic and partition, with the consumption rate and the"
+      + " estimated time to drain. Exits 3 when an expected stage has no consumer group.")
   static final class Lag implements Callable<Integer> {
     @CommandLine.Mixin KafkaOptions kafka = new KafkaOptions();
 
+    @Option(names = "--watch", description = "print again every interval until interrupted") boolean watch;
+
+    @Option(names = "--interval-ms", defaultValue = "2000", description = "time between the two samples a rate is"
+        + " computed from (default: ${DEFAULT-VALUE})") long intervalMs;
+
+    @Option(names = "--expect", split = ",", defaultValue = "extract,chunker,embedder,indexer,status",
+        description = "stages whose group must exist (default: ${DEFAULT-VALUE}); --expect= for none")
+    List<String> expect;
+
     @Override
     public Integer call() throws Exception {
-      System.out.printf("%-36s %-28s %9s %12s %12s %8s%n", "GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG");
-      for (ConsumerLag.Row row : ConsumerLag.read(kafka.settings())) {
-        System.out.printf("%-36s %-28s %9d %12d %12d %8d%n", row.group(), row.topic(), row.partition(),
-            row.committed(), row.end(), row.lag());
+      String prefix = kafka.settings().topicPrefix();
+      List<String> expected = expect.stream().filter(e -> !e.isBlank()).toList();
+      try (Admin admin = Admin.create(kafka.settings().admin())) {
+        LagSnapshot previous = ConsumerLagReader.read(admin, prefix);
+        while (true) {
+          Thread.sleep(intervalMs);
+          LagSnapshot now = ConsumerLagReader.read(admin, prefix);
+          if (watch) {
+            System.out.println("--- " + now.at());
+          }
+          ConsumerLag.print(System.out, now, previous);
+          List<String> missing = ConsumerLag.missing(now, prefix, expected);
+          if (!missing.isEmpty()) {
+            System.err.println("no consumer group for stage(s): " + String.join(", ", missing)
+                + " (is the stage running against " + kafka.bootstrap + "?)");
+          }
+          if (!watch) {
+            return missing.isEmpty() ? 0 : 3;
+          }
+          previous = now;
+        }
       }
-      return 0;
     }
   }
 
@@ -196,7 +231,7 @@ public final class Ragstream {
   static final class Stage implements Callable<Integer> {
     @CommandLine.Mixin KafkaOptions kafka = new KafkaOptions();
 
-    @Parameters(paramLabel = "STAGE", description = "extract | chunker | embedder | indexer | query | ingest")
+    @Parameters(paramLabel = "STAGE", description = "extract | chunker | embedder | indexer | status | query | ingest")
     String stage;
 
     @Option(names = "--data-dir", defaultValue = "data", description = "Streams state / Lucene index location")
@@ -234,12 +269,19 @@ public final class Ragstream {
           var searcher = LuceneStore.openReadOnly(dataDir.resolve("index").resolve("g1"));
           var search = new SearchService(searcher, EmbeddingModels.load(model), SearchConfig.defaults(),
               Metrics.registry());
-          yield new QueryHttpServer(port == null ? 8080 : port, search, searcher, () -> true).start();
+          QueryHttpServer server = new QueryHttpServer(port == null ? 8080 : port, search, searcher, () -> true);
+          AutoCloseable operations = Stages.operations(server, settings, Metrics.registry());
+          server.start();
+          yield () -> {
+            server.close();
+            operations.close();
+          };
         }
+        case "status" -> thread(Stages.status(settings, instance, Metrics.registry()));
         case "ingest" -> new IngestHttpServer(port == null ? 8081 : port,
             new DocumentPublisher(settings, "ragstream-ingest-http"), StackConfig.DEFAULT_MAX_UPLOAD_BYTES);
         default -> throw new CommandLine.ParameterException(new CommandLine(this),
-            "unknown stage '" + stage + "': extract, chunker, embedder, indexer, query or ingest");
+            "unknown stage '" + stage + "': extract, chunker, embedder, indexer, status, query or ingest");
       };
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {

@@ -12,8 +12,11 @@ import java.util.Map;
  * @param mode defaults to {@link SearchMode#HYBRID}
  * @param tenant defaults to {@value #DEFAULT_TENANT}
  * @param filter exact-match conditions on chunk metadata, all of which must hold; defaults to none
+ * @param rerank whether the configured reranker re-scores the retrieved candidates; a service without one refuses
+ *     the request rather than silently skipping the step
  */
-public record SearchRequest(String query, int k, SearchMode mode, String tenant, Map<String, String> filter) {
+public record SearchRequest(String query, int k, SearchMode mode, String tenant, Map<String, String> filter,
+    boolean rerank) {
   public static final int DEFAULT_K = 10;
   public static final String DEFAULT_TENANT = "default";
 
@@ -40,6 +43,11 @@ public record SearchRequest(String query, int k, SearchMode mode, String tenant,
       });
       filter = Map.copyOf(filter);
     }
+  }
+
+  /** A search without rerank. */
+  public SearchRequest(String query, int k, SearchMode mode, String tenant, Map<String, String> filter) {
+    this(query, k, mode, tenant, filter, false);
   }
 
   /** A hybrid search of the default tenant for the {@value #DEFAULT_K} best chunks. */

@@ -1,28 +1,32 @@
 package io.ragstream.query;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.indexer.store.Hit;
 import io.ragstream.indexer.store.SearchFilter;
-import io.ragstream.indexer.store.StoredChunk;
+import io.ragstream.query.cache.CacheKey;
+import io.ragstream.query.cache.QueryCache;
+import io.ragstream.query.rerank.Reranker;
 import io.ragstream.runtime.Metrics;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Keyword, vector and hybrid search over a {@link ChunkSearcher}, with no transport in it: the HTTP server, the CLI
@@ -30,22 +34,31 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Hybrid search runs both retrievers in parallel, each with the same tenant and metadata filter (applied inside
  * the retriever, so each returns its top candidates <em>among allowed chunks</em>), and fuses the two ranked lists
- * by Reciprocal Rank Fusion: {@code score(c) = sum over retrievers r that returned c of 1 / (rrfK + rank_r(c))}.
- * RRF uses ranks only, so BM25 scores and cosine similarities, which live on unrelated scales, need no
- * normalisation. Ties are broken by the better single rank, then by chunk id, so results are deterministic.
+ * ({@link HybridFusion}). An optional {@link Reranker} re-scores the best fused candidates; asking for rerank
+ * without one is an {@link IllegalArgumentException} (HTTP 400), never a silent no-op. An optional
+ * {@link QueryCache} answers repeated queries; see {@link CacheKey} for what separates two cached answers.
  *
  * <p>Each search is timed in the {@code ragstream.query.latency} timer, tagged by mode, with a percentile histogram
- * so Prometheus can compute p50/p95/p99 across instances.
+ * so Prometheus can compute p50/p95/p99 across instances; cache lookups count in {@code ragstream.query.cache}
+ * tagged {@code result=hit|miss}.
  */
 public final class SearchService implements AutoCloseable {
   public static final String KEYWORD = "keyword";
   public static final String VECTOR = "vector";
+  public static final String RERANK = "rerank";
   public static final String LATENCY_METER = "ragstream.query.latency";
+  public static final String CACHE_METER = "ragstream.query.cache";
 
   private final ChunkSearcher searcher;
   private final EmbeddingModel model;
   private final SearchConfig config;
+  private final HybridFusion fusion;
+  private final QueryCache cache;
+  private final Supplier<String> generation;
+  private final Reranker reranker;
   private final Map<SearchMode, Timer> latency = new EnumMap<>(SearchMode.class);
+  private final Counter hits;
+  private final Counter misses;
   // embedding the query and vector search block for milliseconds; a virtual thread per search costs next to nothing
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -55,40 +68,95 @@ public final class SearchService implements AutoCloseable {
   }
 
   public SearchService(ChunkSearcher searcher, EmbeddingModel model, SearchConfig config, MeterRegistry registry) {
-    this.searcher = Objects.requireNonNull(searcher, "searcher");
-    this.model = Objects.requireNonNull(model, "model");
-    this.config = Objects.requireNonNull(config, "config");
+    this(builder(searcher, model).config(config).registry(registry));
+  }
+
+  private SearchService(Builder b) {
+    this.searcher = Objects.requireNonNull(b.searcher, "searcher");
+    this.model = Objects.requireNonNull(b.model, "model");
+    this.config = Objects.requireNonNull(b.config, "config");
+    this.fusion = new HybridFusion(config);
+    this.cache = b.cache;
+    this.generation = b.generation;
+    this.reranker = b.reranker;
     // registered up front so dashboards show every mode from the start, not after its first query
     for (SearchMode mode : SearchMode.values()) {
       latency.put(mode, Timer.builder(LATENCY_METER)
           .description("Search latency, retrieval and fusion")
           .tag("mode", mode.wireName())
           .publishPercentileHistogram()
-          .register(registry));
+          .register(b.registry));
     }
+    String kind = cache == null ? "none" : cache.kind();
+    hits = Counter.builder(CACHE_METER).description("Query cache lookups").tag("result", "hit").tag("cache", kind)
+        .register(b.registry);
+    misses = Counter.builder(CACHE_METER).description("Query cache lookups").tag("result", "miss").tag("cache", kind)
+        .register(b.registry);
+  }
+
+  /** Starts a service with optional parts (cache, reranker). */
+  public static Builder builder(ChunkSearcher searcher, EmbeddingModel model) {
+    return new Builder(searcher, model);
   }
 
   public SearchConfig config() {
     return config;
   }
 
+  /** Whether a reranker is configured, i.e. whether {@code rerank: true} is accepted. */
+  public boolean canRerank() {
+    return reranker != null;
+  }
+
   /**
-   * Runs the search.
+   * Runs the search, or answers it from the cache.
    *
-   * @throws IllegalArgumentException if {@code k} exceeds {@link SearchConfig#maxK()}
+   * @throws IllegalArgumentException if {@code k} exceeds {@link SearchConfig#maxK()}, or rerank is asked for
+   *     without a reranker
    * @throws IOException if a retriever fails
    */
   public SearchResponse search(SearchRequest request) throws IOException {
     if (request.k() > config.maxK()) {
       throw new IllegalArgumentException("k must be between 1 and " + config.maxK() + ", got " + request.k());
     }
+    if (request.rerank() && reranker == null) {
+      throw new IllegalArgumentException(
+          "rerank is not configured: this server has no reranker model; retry without rerank");
+    }
+    if (cache == null) {
+      return compute(request);
+    }
+    long start = System.nanoTime();
+    CacheKey key = CacheKey.of(request, settings(), generation.get());
+    long sequence = cache.sequence();
+    Optional<SearchResponse> cached = cache.get(key);
+    if (cached.isPresent()) {
+      hits.increment();
+      return cached.get().fromCache(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+    misses.increment();
+    SearchResponse response = compute(request);
+    cache.put(key, response, sequence);
+    return response;
+  }
+
+  private String settings() {
+    return config.fingerprint() + ";model=" + model.id() + ";reranker=" + (reranker == null ? "-" : reranker.id());
+  }
+
+  private SearchResponse compute(SearchRequest request) throws IOException {
     long start = System.nanoTime();
     SearchFilter filter = new SearchFilter(request.tenant(), request.filter(), null);
+    // with rerank, retrieve more than k so the reranker can promote a chunk the retrievers ranked lower
+    int n = request.rerank() ? Math.max(request.k(), config.rerankCandidates()) : request.k();
     List<SearchResult> results = switch (request.mode()) {
-      case KEYWORD -> single(KEYWORD, keywordSearch(request.query(), request.k(), filter), request.k());
-      case VECTOR -> single(VECTOR, vectorSearch(request.query(), request.k(), filter), request.k());
-      case HYBRID -> hybrid(request, filter);
+      case KEYWORD -> HybridFusion.single(KEYWORD, keywordSearch(request.query(), n, filter), n);
+      case VECTOR -> HybridFusion.single(VECTOR, vectorSearch(request.query(), n, filter), n);
+      case HYBRID -> hybrid(request.query(), n, filter);
     };
+    if (request.rerank()) {
+      results = rerank(request.query(), results, request.k());
+    }
     long nanos = System.nanoTime() - start;
     latency.get(request.mode()).record(nanos, TimeUnit.NANOSECONDS);
     return new SearchResponse(results, TimeUnit.NANOSECONDS.toMillis(nanos), request.mode());
@@ -122,13 +190,13 @@ public final class SearchService implements AutoCloseable {
     List<Hit> get() throws IOException;
   }
 
-  private List<SearchResult> hybrid(SearchRequest request, SearchFilter filter) throws IOException {
-    int n = Math.max(request.k(), config.candidatesPerRetriever());
+  private List<SearchResult> hybrid(String query, int k, SearchFilter filter) throws IOException {
+    int n = Math.max(k, config.candidatesPerRetriever());
     // the vector side (query embedding + ANN) is the slower one: start it, then do BM25 on this thread meanwhile
-    Future<List<Hit>> vector = executor.submit(() -> vectorSearch(request.query(), n, filter));
+    Future<List<Hit>> vector = executor.submit(() -> vectorSearch(query, n, filter));
     try {
-      List<Hit> keyword = keywordSearch(request.query(), n, filter);
-      return fuse(keyword, vector.get(), request.k());
+      List<Hit> keyword = keywordSearch(query, n, filter);
+      return fusion.fuse(keyword, vector.get(), k);
     } catch (ExecutionException e) {
       throw rethrow(e.getCause());
     } catch (InterruptedException e) {
@@ -139,51 +207,33 @@ public final class SearchService implements AutoCloseable {
     }
   }
 
-  private List<SearchResult> fuse(List<Hit> keyword, List<Hit> vector, int k) {
-    Map<String, Candidate> byId = new LinkedHashMap<>();
-    addRanked(byId, KEYWORD, keyword);
-    addRanked(byId, VECTOR, vector);
-    return byId.values().stream()
-        .sorted(Comparator.comparingDouble(Candidate::fused).reversed()
-            .thenComparingInt(Candidate::bestRank)
-            .thenComparing(c -> c.chunk.chunkId()))
-        .limit(k)
-        .map(c -> result(c.chunk, c.fused, c.ranks, c.scores))
-        .toList();
-  }
-
-  private void addRanked(Map<String, Candidate> byId, String retriever, List<Hit> hits) {
-    for (int i = 0; i < hits.size(); i++) {
-      Hit hit = hits.get(i);
-      Candidate c = byId.computeIfAbsent(hit.chunk().chunkId(), id -> new Candidate(hit.chunk()));
-      // a retriever that lists a chunk twice has ranked it at its first position
-      if (c.ranks.putIfAbsent(retriever, i + 1) == null) {
-        c.scores.put(retriever, exact(hit.score()));
-        c.fused += 1.0 / (config.rrfK() + i + 1);
-      }
+  private List<SearchResult> rerank(String query, List<SearchResult> candidates, int k) {
+    if (candidates.isEmpty()) {
+      return candidates;
     }
-  }
-
-  private static List<SearchResult> single(String retriever, List<Hit> hits, int k) {
-    List<SearchResult> results = new ArrayList<>(Math.min(k, hits.size()));
-    for (int i = 0; i < hits.size() && i < k; i++) {
-      Hit hit = hits.get(i);
-      double score = exact(hit.score());
-      results.add(result(hit.chunk(), score, Map.of(retriever, i + 1), Map.of(retriever, score)));
+    float[] scores = reranker.score(query, candidates.stream().map(SearchResult::text).toList());
+    if (scores.length != candidates.size()) {
+      throw new IllegalStateException("reranker " + reranker.id() + " returned " + scores.length + " scores for "
+          + candidates.size() + " passages");
     }
-    return results;
-  }
-
-  private static SearchResult result(
-      StoredChunk chunk, double score, Map<String, Integer> ranks, Map<String, Double> scores) {
-    return new SearchResult(chunk.chunkId(), chunk.docId(), score, chunk.text(), chunk.headings(), chunk.metadata(),
-        chunk.title(), Collections.unmodifiableMap(new LinkedHashMap<>(ranks)),
-        Collections.unmodifiableMap(new LinkedHashMap<>(scores)));
-  }
-
-  /** The float's shortest decimal as a double, so 0.32f reads 0.32 in JSON rather than 0.3199999928474426. */
-  private static double exact(float score) {
-    return Double.parseDouble(Float.toString(score));
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < candidates.size(); i++) {
+      order.add(i);
+    }
+    // stable: equal rerank scores keep the retrieval order
+    order.sort((a, b) -> Float.compare(scores[b], scores[a]));
+    List<SearchResult> reranked = new ArrayList<>(Math.min(k, order.size()));
+    for (int i = 0; i < order.size() && i < k; i++) {
+      SearchResult c = candidates.get(order.get(i));
+      Map<String, Integer> ranks = new LinkedHashMap<>(c.ranks());
+      ranks.put(RERANK, i + 1);
+      Map<String, Double> byRetriever = new LinkedHashMap<>(c.scores());
+      double score = HybridFusion.exact(scores[order.get(i)]);
+      byRetriever.put(RERANK, score);
+      reranked.add(new SearchResult(c.chunkId(), c.docId(), score, c.text(), c.headings(), c.metadata(), c.title(),
+          Collections.unmodifiableMap(ranks), Collections.unmodifiableMap(byRetriever)));
+    }
+    return reranked;
   }
 
   private static IOException rethrow(Throwable cause) {
@@ -199,22 +249,49 @@ public final class SearchService implements AutoCloseable {
     return new IOException("vector search failed", cause);
   }
 
-  private static final class Candidate {
-    final StoredChunk chunk;
-    final Map<String, Integer> ranks = new LinkedHashMap<>();
-    final Map<String, Double> scores = new LinkedHashMap<>();
-    double fused;
+  /** Assembles a {@link SearchService}; only the searcher and the model are required. */
+  public static final class Builder {
+    private final ChunkSearcher searcher;
+    private final EmbeddingModel model;
+    private SearchConfig config = SearchConfig.defaults();
+    private MeterRegistry registry = Metrics.registry();
+    private QueryCache cache;
+    private Supplier<String> generation = () -> "-";
+    private Reranker reranker;
 
-    Candidate(StoredChunk chunk) {
-      this.chunk = chunk;
+    private Builder(ChunkSearcher searcher, EmbeddingModel model) {
+      this.searcher = searcher;
+      this.model = model;
     }
 
-    double fused() {
-      return fused;
+    public Builder config(SearchConfig value) {
+      this.config = Objects.requireNonNull(value, "config");
+      return this;
     }
 
-    int bestRank() {
-      return ranks.values().stream().mapToInt(Integer::intValue).min().orElse(Integer.MAX_VALUE);
+    public Builder registry(MeterRegistry value) {
+      this.registry = Objects.requireNonNull(value, "registry");
+      return this;
+    }
+
+    /**
+     * Answers repeated queries from {@code value}.
+     *
+     * @param indexGeneration the generation being served, read per query: part of every key
+     */
+    public Builder cache(QueryCache value, Supplier<String> indexGeneration) {
+      this.cache = Objects.requireNonNull(value, "cache");
+      this.generation = Objects.requireNonNull(indexGeneration, "indexGeneration");
+      return this;
+    }
+
+    public Builder reranker(Reranker value) {
+      this.reranker = Objects.requireNonNull(value, "reranker");
+      return this;
+    }
+
+    public SearchService build() {
+      return new SearchService(this);
     }
   }
 }

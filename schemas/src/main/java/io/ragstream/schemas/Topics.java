@@ -2,11 +2,15 @@ package io.ragstream.schemas;
 
 import io.ragstream.schemas.Topic.CleanupPolicy;
 import io.ragstream.schemas.avro.Chunk;
+import io.ragstream.schemas.avro.DocumentProgress;
 import io.ragstream.schemas.avro.EmbeddedChunk;
 import io.ragstream.schemas.avro.ExtractedDocument;
 import io.ragstream.schemas.avro.IndexEvent;
 import io.ragstream.schemas.avro.IngestRequest;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.SequencedMap;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -39,6 +43,10 @@ public final class Topics {
   public static final Topic<String, IndexEvent> INDEX_EVENTS =
       new Topic<>("index-events", KEY, AvroSerde.of(IndexEvent.class), CleanupPolicy.DELETE, DEFAULT_PARTITIONS,
           "one event per document whose chunks a store committed; key docId");
+  /** Written by the status tracker, which derives it from the topics above; read by the query service. */
+  public static final Topic<String, DocumentProgress> STATUS =
+      new Topic<>("status", KEY, AvroSerde.of(DocumentProgress.class), CleanupPolicy.COMPACT, DEFAULT_PARTITIONS,
+          "where each document is in the pipeline (DocumentProgress); key docId");
   public static final Topic<byte[], byte[]> DLQ_EXTRACT = deadLetters("extract");
   public static final Topic<byte[], byte[]> DLQ_CHUNKER = deadLetters("chunker");
   public static final Topic<byte[], byte[]> DLQ_EMBEDDER = deadLetters("embedder");
@@ -46,9 +54,21 @@ public final class Topics {
 
   /** Every topic, in pipeline order. */
   public static final List<Topic<?, ?>> ALL =
-      List.of(INGEST, DOCUMENTS, CHUNKS, EMBEDDINGS, INDEX_EVENTS, DLQ_EXTRACT, DLQ_CHUNKER, DLQ_EMBEDDER, DLQ_INDEXER);
+      List.of(INGEST, DOCUMENTS, CHUNKS, EMBEDDINGS, INDEX_EVENTS, STATUS, DLQ_EXTRACT, DLQ_CHUNKER, DLQ_EMBEDDER,
+          DLQ_INDEXER);
+
+  /** The dead-letter topic of each stage, by stage name, in pipeline order. */
+  public static final SequencedMap<String, Topic<byte[], byte[]>> DEAD_LETTERS = deadLetterTopics();
 
   private Topics() {}
+
+  private static SequencedMap<String, Topic<byte[], byte[]>> deadLetterTopics() {
+    SequencedMap<String, Topic<byte[], byte[]>> topics = new LinkedHashMap<>();
+    for (Topic<byte[], byte[]> topic : List.of(DLQ_EXTRACT, DLQ_CHUNKER, DLQ_EMBEDDER, DLQ_INDEXER)) {
+      topics.put(topic.suffix().substring("dlq.".length()), topic);
+    }
+    return Collections.unmodifiableSequencedMap(topics);
+  }
 
   private static Topic<byte[], byte[]> deadLetters(String stage) {
     return new Topic<>("dlq." + stage, Serdes.ByteArray(), Serdes.ByteArray(), CleanupPolicy.DELETE, 1,

@@ -3,6 +3,7 @@ package io.ragstream.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ragstream.schemas.avro.Chunk;
+import io.ragstream.schemas.avro.DocumentProgress;
 import io.ragstream.schemas.avro.EmbeddedChunk;
 import io.ragstream.schemas.avro.ExtractedDocument;
 import io.ragstream.schemas.avro.IndexEvent;
@@ -34,7 +35,7 @@ class SchemaHistoryTest {
 
   static Stream<Class<? extends SpecificRecord>> records() {
     return Stream.of(IngestRequest.class, ExtractedDocument.class, Chunk.class, EmbeddedChunk.class,
-        IndexEvent.class);
+        IndexEvent.class, DocumentProgress.class);
   }
 
   @ParameterizedTest

@@ -50,7 +50,16 @@ final class BlockHandler extends DefaultHandler {
     }
   }
 
+  /** Longer first text on a slide (or a sentence) is body text, not a title the slide could be named by. */
+  private static final int MAX_SLIDE_TITLE = 100;
+
   private final int writeLimit;
+  /**
+   * Set at the start of a slide (Tika writes each as {@code <div class="slide-content">}, with no heading): its first
+   * short paragraph, the title placeholder's text, becomes a heading, so each slide is a section for the chunker.
+   */
+  private boolean slideTitlePending;
+  private int slides;
   private final List<Block> blocks = new ArrayList<>();
   private final Deque<Frame> open = new ArrayDeque<>();
   private final StringBuilder text = new StringBuilder();
@@ -99,6 +108,11 @@ final class BlockHandler extends DefaultHandler {
     if (tableDepth > 0) {
       startInTable(name);
       return;
+    }
+    if (name.equals("div") && "slide-content".equals(atts.getValue("class"))) {
+      flush();
+      slideTitlePending = true;
+      slides++;
     }
     Frame container = innermostContainer();
     Frame frame;
@@ -293,6 +307,15 @@ final class BlockHandler extends DefaultHandler {
     }
     text.setLength(0);
     if (!content.isBlank()) {
+      if (slideTitlePending && kind == BlockKind.PARAGRAPH && content.length() <= MAX_SLIDE_TITLE
+          && !content.endsWith(".")) {
+        kind = BlockKind.HEADING;
+        level = 1;
+      } else if (slideTitlePending && kind != BlockKind.HEADING) {
+        // a slide without a title still is a section of its own; its number is what names it
+        blocks.add(block(BlockKind.HEADING, 1, "Slide " + slides, List.of()));
+      }
+      slideTitlePending = false;
       blocks.add(block(kind, level, content, List.of()));
     }
   }

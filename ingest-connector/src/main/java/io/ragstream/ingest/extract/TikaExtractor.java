@@ -135,6 +135,11 @@ public final class TikaExtractor implements AutoCloseable {
       throw classify(e, "application/octet-stream", sourceName);
     }
 
+    String sourceType = SourceFiles.mediaType(sourceName, type.toString());
+    if (sourceType != null) {
+      return sourceFile(content, metadata, sourceType, sourceName);
+    }
+
     Future<?> parse = executor.submit(() -> {
       parse(content, type, metadata, handler);
       return null;
@@ -163,6 +168,23 @@ public final class TikaExtractor implements AutoCloseable {
     }
     return new Extraction(title(metadata, handler, blocks), language(metadata), type.toString(), blocks,
         usefulMetadata(metadata, truncated), Extraction.hashOf(blocks));
+  }
+
+  /** A source file as one code block with its exact text, named by its file name; the chunker parses it. */
+  private Extraction sourceFile(byte[] content, Metadata metadata, String type, String sourceName)
+      throws ExtractionException {
+    String text;
+    try {
+      text = decode(content, metadata);
+    } catch (IOException | TikaException e) {
+      throw classify(e, type, sourceName);
+    }
+    if (text.isBlank()) {
+      throw new ExtractionException(Reason.EMPTY, "no text found in " + type + named(sourceName));
+    }
+    List<Block> blocks = List.of(new Block(BlockKind.CODE, 0, text, List.of()));
+    String title = sourceName == null ? null : SourceFiles.fileName(sourceName);
+    return new Extraction(title, null, type, blocks, Map.of(), Extraction.hashOf(blocks));
   }
 
   /** Stops parses still running after a timeout; later calls to {@link #extract} fail. */

@@ -34,7 +34,7 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalStage.class);
 
   private final String stage;
-  private final String inputTopic;
+  private final List<String> inputTopics;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final KafkaProducer<byte[], byte[]> producer;
   private final BatchProcessor processor;
@@ -50,8 +50,14 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
    */
   public TransactionalStage(String stage, String instanceId, KafkaSettings kafka, String inputTopic,
       int maxPollRecords, BatchProcessor processor, MeterRegistry metrics) {
+    this(stage, instanceId, kafka, List.of(inputTopic), maxPollRecords, processor, metrics);
+  }
+
+  /** A stage that reads several topics (the status tracker follows every stage's output). */
+  public TransactionalStage(String stage, String instanceId, KafkaSettings kafka, List<String> inputTopics,
+      int maxPollRecords, BatchProcessor processor, MeterRegistry metrics) {
     this.stage = stage;
-    this.inputTopic = inputTopic;
+    this.inputTopics = List.copyOf(inputTopics);
     this.processor = processor;
     String group = kafka.topicPrefix() + stage;
     this.consumer = new KafkaConsumer<>(kafka.consumer(group, group + "-" + instanceId, maxPollRecords));
@@ -66,7 +72,7 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
   public void run() {
     try {
       producer.initTransactions();
-      consumer.subscribe(List.of(inputTopic));
+      consumer.subscribe(inputTopics);
       Duration backoff = Duration.ofMillis(200);
       while (running.get()) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));

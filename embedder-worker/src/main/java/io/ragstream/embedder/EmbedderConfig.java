@@ -1,0 +1,68 @@
+package io.ragstream.embedder;
+
+import io.ragstream.embedding.OnnxOptions;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The embedder's settings, validated before anything starts.
+ *
+ * @param maxBatchTokens padded tokens (texts x longest text) per inference call: the unit of work that keeps a
+ *     call's activations in cache; a single text longer than this still forms a batch of its own
+ * @param maxBatchSize texts per inference call at most, whatever their length
+ * @param maxWait how long the broker may hold a fetch to gather a fuller batch ({@code fetch.max.wait.ms}): the
+ *     latency a lone chunk may pay for throughput under load
+ * @param minFetchBytes bytes the broker gathers before answering a fetch early ({@code fetch.min.bytes})
+ * @param maxPollRecords chunks per Kafka transaction
+ * @param parallelism inference calls in flight at once on the one shared session
+ * @param onnx session settings; its intra-op threads are per call, so {@code parallelism x intraOpThreads} should
+ *     equal the physical cores
+ */
+public record EmbedderConfig(int maxBatchTokens, int maxBatchSize, Duration maxWait, int minFetchBytes,
+    int maxPollRecords, int parallelism, OnnxOptions onnx) {
+
+  public EmbedderConfig {
+    Objects.requireNonNull(maxWait, "maxWait");
+    Objects.requireNonNull(onnx, "onnx");
+    positive("maxBatchTokens", maxBatchTokens);
+    positive("maxBatchSize", maxBatchSize);
+    positive("minFetchBytes", minFetchBytes);
+    positive("maxPollRecords", maxPollRecords);
+    positive("parallelism", parallelism);
+    if (maxWait.isNegative() || maxWait.compareTo(Duration.ofSeconds(30)) > 0) {
+      throw new IllegalArgumentException("maxWait must be between 0 and 30 s, got " + maxWait);
+    }
+  }
+
+  /**
+   * Defaults for a CPU: one inference call per physical core, each single-threaded, in batches of about 2k padded
+   * tokens. On a small CPU, independent calls beat one call spread over all cores: a BERT layer's matrices are too
+   * small for the per-operator thread synchronisation to pay off. See docs/EMBEDDER.md for the measurements.
+   */
+  public static EmbedderConfig defaults() {
+    int cores = OnnxOptions.defaults().intraOpThreads();
+    return new EmbedderConfig(2048, 64, Duration.ofMillis(100), 64 * 1024, 256, cores,
+        OnnxOptions.defaults().withIntraOpThreads(1));
+  }
+
+  /** The same settings with other session options. */
+  public EmbedderConfig withOnnx(OnnxOptions other) {
+    return new EmbedderConfig(maxBatchTokens, maxBatchSize, maxWait, minFetchBytes, maxPollRecords, parallelism, other);
+  }
+
+  /** The same settings with another number of concurrent inference calls. */
+  public EmbedderConfig withParallelism(int calls) {
+    return new EmbedderConfig(maxBatchTokens, maxBatchSize, maxWait, minFetchBytes, maxPollRecords, calls, onnx);
+  }
+
+  /** The same settings with another token budget per inference call. */
+  public EmbedderConfig withMaxBatchTokens(int tokens) {
+    return new EmbedderConfig(tokens, maxBatchSize, maxWait, minFetchBytes, maxPollRecords, parallelism, onnx);
+  }
+
+  private static void positive(String name, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + " must be at least 1, got " + value);
+    }
+  }
+}

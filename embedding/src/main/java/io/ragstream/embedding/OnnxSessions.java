@@ -1,0 +1,62 @@
+package io.ragstream.embedding;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates ONNX Runtime sessions from {@link OnnxOptions}, including the CUDA switch and its CPU fallback. */
+final class OnnxSessions {
+  private static final Logger LOG = LoggerFactory.getLogger(OnnxSessions.class);
+
+  private OnnxSessions() {}
+
+  /** A session for the graph; the provider that was actually used is returned with it. */
+  static Created create(OrtEnvironment env, String modelId, byte[] onnxModel, OnnxOptions options)
+      throws OrtException {
+    if (options.provider() == ExecutionProvider.CUDA) {
+      String unavailable = cudaUnavailableReason(env);
+      if (unavailable == null) {
+        try (OrtSession.SessionOptions opts = cpuOptions(options)) {
+          opts.addCUDA(0);
+          return new Created(env.createSession(onnxModel, opts), ExecutionProvider.CUDA);
+        } catch (OrtException e) {
+          unavailable = e.getMessage(); // e.g. the GPU build is present but no device or driver is
+        }
+      }
+      LOG.warn("{}: CUDA execution provider requested but unavailable ({}); falling back to CPU with {} intra-op"
+          + " threads", modelId, unavailable, options.intraOpThreads());
+    }
+    try (OrtSession.SessionOptions opts = cpuOptions(options)) {
+      return new Created(env.createSession(onnxModel, opts), ExecutionProvider.CPU);
+    }
+  }
+
+  private static String cudaUnavailableReason(OrtEnvironment env) {
+    if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+      return "this ONNX Runtime build has no CUDA provider; use the com.microsoft.onnxruntime:onnxruntime_gpu"
+          + " artifact";
+    }
+    return null;
+  }
+
+  private static OrtSession.SessionOptions cpuOptions(OnnxOptions options) throws OrtException {
+    OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+    try {
+      opts.setIntraOpNumThreads(options.intraOpThreads());
+      opts.setInterOpNumThreads(options.interOpThreads());
+      // one chain of dependent operators: parallel execution only adds scheduling overhead
+      opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      opts.setOptimizationLevel(options.optLevel());
+      return opts;
+    } catch (OrtException | RuntimeException e) {
+      opts.close();
+      throw e;
+    }
+  }
+
+  /** A session and the provider it runs on. */
+  record Created(OrtSession session, ExecutionProvider provider) {}
+}

@@ -1,0 +1,175 @@
+package io.ragstream.indexer.elastic;
+
+import co.elastic.clients.elasticsearch._types.FieldValue;
+import co.elastic.clients.elasticsearch._types.mapping.DynamicMapping;
+import co.elastic.clients.elasticsearch._types.mapping.Property;
+import co.elastic.clients.elasticsearch._types.mapping.TypeMapping;
+import co.elastic.clients.elasticsearch._types.query_dsl.BoolQuery;
+import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import co.elastic.clients.elasticsearch._types.query_dsl.TextQueryType;
+import co.elastic.clients.elasticsearch.core.BulkRequest;
+import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.elasticsearch.indices.PutIndexTemplateRequest;
+import co.elastic.clients.elasticsearch.indices.UpdateAliasesRequest;
+import io.ragstream.indexer.store.SearchFilter;
+import io.ragstream.indexer.store.StoredChunk;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds Elasticsearch requests from store types, and chunks back from sources, with no connection. Field names
+ * match the Lucene store's, so the two keyword retrievers rank on the same fields with the same boosts.
+ */
+public final class ElasticRequests {
+  static final String CHUNK_ID = "chunkId";
+  static final String DOC_ID = "docId";
+  static final String TENANT = "tenant";
+  static final String DOCUMENT_VERSION = "documentVersion";
+  static final String ORDINAL = "ordinal";
+  static final String TITLE = "title";
+  static final String HEADINGS = "headings";
+  static final String TEXT = "text";
+  static final String SOURCE_NAME = "sourceName";
+  static final String METADATA = "metadata";
+  static final String MODEL_ID = "modelId";
+  static final String INGESTED_AT = "ingestedAt";
+
+  /** The analyzer of every text field: Elasticsearch's built-in english (stemming, English stop words). */
+  public static final String ANALYZER = "english";
+
+  private ElasticRequests() {}
+
+  /**
+   * The index template for every generation of {@code settings.alias()}. Mappings are strict: a document with a
+   * field the template does not know is a mapping rejection (dead-lettered), not a silent new field. Metadata is
+   * {@code flattened}: arbitrary keys, each matched exactly, without a mapping per key.
+   */
+  public static PutIndexTemplateRequest indexTemplate(ElasticSettings settings) {
+    return PutIndexTemplateRequest.of(t -> t
+        .name(settings.template())
+        .indexPatterns(settings.alias() + "-*")
+        .template(tt -> tt
+            .settings(s -> s.numberOfShards("1").numberOfReplicas(String.valueOf(settings.replicas())))
+            .mappings(mappings())));
+  }
+
+  static TypeMapping mappings() {
+    Map<String, Property> p = new LinkedHashMap<>();
+    p.put(CHUNK_ID, Property.of(x -> x.keyword(k -> k)));
+    p.put(DOC_ID, Property.of(x -> x.keyword(k -> k)));
+    p.put(TENANT, Property.of(x -> x.keyword(k -> k)));
+    p.put(DOCUMENT_VERSION, Property.of(x -> x.long_(l -> l)));
+    p.put(ORDINAL, Property.of(x -> x.integer(i -> i)));
+    p.put(TITLE, Property.of(x -> x.text(t -> t.analyzer(ANALYZER))));
+    p.put(HEADINGS, Property.of(x -> x.text(t -> t.analyzer(ANALYZER))));
+    p.put(TEXT, Property.of(x -> x.text(t -> t.analyzer(ANALYZER))));
+    p.put(SOURCE_NAME, Property.of(x -> x.keyword(k -> k)));
+    p.put(METADATA, Property.of(x -> x.flattened(f -> f)));
+    p.put(MODEL_ID, Property.of(x -> x.keyword(k -> k)));
+    p.put(INGESTED_AT, Property.of(x -> x.date(d -> d.format("epoch_millis"))));
+    return TypeMapping.of(m -> m.dynamic(DynamicMapping.Strict).properties(p));
+  }
+
+  /** The source document of a chunk (no vector: vectors live in the vector store). */
+  public static Map<String, Object> document(StoredChunk chunk) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put(CHUNK_ID, chunk.chunkId());
+    doc.put(DOC_ID, chunk.docId());
+    doc.put(TENANT, chunk.tenant());
+    doc.put(DOCUMENT_VERSION, chunk.documentVersion());
+    doc.put(ORDINAL, chunk.ordinal());
+    doc.put(TITLE, chunk.title());
+    doc.put(HEADINGS, chunk.headings());
+    doc.put(TEXT, chunk.text());
+    doc.put(SOURCE_NAME, chunk.sourceName());
+    doc.put(METADATA, chunk.metadata());
+    doc.put(MODEL_ID, chunk.modelId());
+    doc.put(INGESTED_AT, chunk.ingestedAt());
+    return doc;
+  }
+
+  /** One bulk operation per write, keyed by chunk id: deletes first, then index (upsert) operations. */
+  public static List<BulkOperation> operations(String index, List<StoredChunk> upserts, List<String> deletes) {
+    List<BulkOperation> ops = new ArrayList<>(upserts.size() + deletes.size());
+    for (String chunkId : deletes) {
+      ops.add(BulkOperation.of(b -> b.delete(d -> d.index(index).id(chunkId))));
+    }
+    for (StoredChunk chunk : upserts) {
+      ops.add(BulkOperation.of(b -> b.index(i -> i.index(index).id(chunk.chunkId()).document(document(chunk)))));
+    }
+    return ops;
+  }
+
+  /** A bulk request with the refresh policy explicit. */
+  public static BulkRequest bulk(List<BulkOperation> operations, ElasticSettings settings) {
+    return BulkRequest.of(b -> b.operations(operations).refresh(settings.refresh()));
+  }
+
+  /** Tenant always, document and metadata entries when given; as non-scoring filter clauses. */
+  public static List<Query> filters(SearchFilter filter) {
+    List<Query> filters = new ArrayList<>();
+    filters.add(term(TENANT, filter.tenant()));
+    if (filter.docId() != null) {
+      filters.add(term(DOC_ID, filter.docId()));
+    }
+    filter.metadata().forEach((k, v) -> filters.add(term(METADATA + "." + k, v)));
+    return filters;
+  }
+
+  /**
+   * BM25 over text, title and headings with the Lucene store's boosts, plus a phrase clause so that the words in
+   * the user's order outrank the same words scattered. {@code multi_match}, not {@code query_string}: user input
+   * has no query syntax to inject.
+   */
+  public static Query keywordQuery(String text, SearchFilter filter) {
+    return Query.of(q -> q.bool(BoolQuery.of(b -> b
+        .must(m -> m.multiMatch(mm -> mm.query(text).type(TextQueryType.MostFields)
+            .fields(TEXT, TITLE + "^2", HEADINGS + "^1.5")))
+        .should(s -> s.matchPhrase(mp -> mp.field(TEXT).query(text)))
+        .filter(filters(filter)))));
+  }
+
+  /** Every chunk of a document of a tenant. */
+  public static Query documentQuery(String docId, String tenant) {
+    return Query.of(q -> q.bool(b -> b.filter(filters(new SearchFilter(tenant, Map.of(), docId)))));
+  }
+
+  /**
+   * Re-points the alias at {@code index} and off every other index, in one {@code _aliases} request, which
+   * Elasticsearch applies atomically.
+   */
+  public static UpdateAliasesRequest swapAlias(String alias, String index, List<String> currentlyAliased) {
+    return UpdateAliasesRequest.of(u -> {
+      for (String old : currentlyAliased) {
+        if (!old.equals(index)) {
+          u.actions(a -> a.remove(r -> r.index(old).alias(alias)));
+        }
+      }
+      return u.actions(a -> a.add(add -> add.index(index).alias(alias)));
+    });
+  }
+
+  /** The chunk a source document describes. */
+  @SuppressWarnings("unchecked")
+  public static StoredChunk chunk(Map<String, Object> source) {
+    List<String> headings = source.get(HEADINGS) instanceof List<?> l ? (List<String>) l : List.of();
+    Map<String, String> metadata = new LinkedHashMap<>();
+    if (source.get(METADATA) instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> metadata.put(String.valueOf(k), String.valueOf(v)));
+    }
+    return new StoredChunk((String) source.get(CHUNK_ID), (String) source.get(DOC_ID), (String) source.get(TENANT),
+        number(source.get(DOCUMENT_VERSION)), (int) number(source.get(ORDINAL)), (String) source.get(TITLE),
+        headings, (String) source.get(TEXT), (String) source.get(SOURCE_NAME), metadata,
+        (String) source.get(MODEL_ID), null, number(source.get(INGESTED_AT)));
+  }
+
+  private static Query term(String field, String value) {
+    return Query.of(q -> q.term(t -> t.field(field).value(FieldValue.of(value))));
+  }
+
+  private static long number(Object value) {
+    return value instanceof Number n ? n.longValue() : 0;
+  }
+}

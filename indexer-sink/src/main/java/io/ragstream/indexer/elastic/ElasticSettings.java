@@ -1,0 +1,51 @@
+package io.ragstream.indexer.elastic;
+
+import co.elastic.clients.elasticsearch._types.Refresh;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Where Elasticsearch is and how ragstream uses it.
+ *
+ * @param url e.g. {@code http://localhost:9200}
+ * @param apiKey an API key (base64 id:key), or null for an unsecured node
+ * @param alias the alias queries go to; each generation is the index {@code <alias>-<generation>}
+ * @param refresh the bulk refresh policy. {@link Refresh#WaitFor} (the default) returns once the writes are
+ *     searchable, which the store SPI requires, without forcing a refresh per batch the way {@code true} would
+ * @param replicas replicas per index: 0 for a single node (a replica could never be assigned: yellow forever)
+ * @param maxAttempts bulk attempts for items that failed with 429 or 5xx, before the write fails as a whole
+ * @param initialBackoff the first pause between attempts; doubles each time
+ */
+public record ElasticSettings(String url, String apiKey, String alias, Refresh refresh, int replicas,
+    int maxAttempts, Duration initialBackoff) {
+
+  public static final String DEFAULT_ALIAS = "ragstream-chunks";
+
+  public ElasticSettings {
+    Objects.requireNonNull(url, "url");
+    Objects.requireNonNull(refresh, "refresh");
+    Objects.requireNonNull(initialBackoff, "initialBackoff");
+    if (alias == null || !alias.matches("[a-z0-9][a-z0-9_-]*")) {
+      throw new IllegalArgumentException("elasticsearch alias must be lower-case letters, digits, '-' or '_', got "
+          + alias);
+    }
+    if (replicas < 0 || maxAttempts < 1) {
+      throw new IllegalArgumentException("replicas must be >= 0 and maxAttempts >= 1");
+    }
+  }
+
+  /** A single local node: no replicas, refresh wait_for, 5 attempts from 100 ms. */
+  public static ElasticSettings local(String url) {
+    return new ElasticSettings(url, null, DEFAULT_ALIAS, Refresh.WaitFor, 0, 5, Duration.ofMillis(100));
+  }
+
+  /** The index holding one generation. */
+  public String index(String generation) {
+    return alias + "-" + generation;
+  }
+
+  /** The template every generation's index is created from. */
+  public String template() {
+    return alias + "-template";
+  }
+}

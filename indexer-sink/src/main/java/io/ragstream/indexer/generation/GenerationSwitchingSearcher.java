@@ -1,0 +1,203 @@
+package io.ragstream.indexer.generation;
+
+import io.ragstream.indexer.lucene.LuceneStore;
+import io.ragstream.indexer.store.ChunkSearcher;
+import io.ragstream.indexer.store.Hit;
+import io.ragstream.indexer.store.SearchFilter;
+import io.ragstream.indexer.store.StoredChunk;
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link ChunkSearcher} that serves whichever Lucene generation the {@link LuceneGenerations} pointer names, and
+ * follows a swap without failing or going empty. The new generation's searcher is opened, and checked to hold
+ * chunks, before it replaces the old one; requests already running finish on the old one (a read lock), and only
+ * then is the old one closed. A request never waits for a searcher to open: the one caller per interval that
+ * notices the new pointer opens it, the others keep searching the old generation meanwhile.
+ *
+ * <p>A generation written in this JVM can be passed as {@code live}: it is then searched through the writer's
+ * near-real-time searcher (visible as soon as a batch is written) instead of a reader of its commits, and it is
+ * never closed here.
+ */
+public final class GenerationSwitchingSearcher implements ChunkSearcher, Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(GenerationSwitchingSearcher.class);
+
+  private record Served(String generation, ChunkSearcher searcher, boolean owned) {}
+
+  private final LuceneGenerations generations;
+  private final String fallback;
+  private final Map<String, ChunkSearcher> live;
+  private final Duration refreshInterval;
+  private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private final AtomicLong lastCheck = new AtomicLong(System.nanoTime());
+  private volatile Served served; // replaced under the write lock
+  private boolean closed; // guarded by the write lock
+
+  private GenerationSwitchingSearcher(LuceneGenerations generations, String fallback, Map<String, ChunkSearcher> live,
+      Duration refreshInterval) {
+    this.generations = generations;
+    this.fallback = fallback;
+    this.live = Map.copyOf(live);
+    this.refreshInterval = refreshInterval;
+  }
+
+  /**
+   * Opens a searcher over the current generation.
+   *
+   * @param fallback the generation served while no pointer exists (data directories from before generations)
+   * @param live searchers of generations written in this JVM, by generation; not closed by this searcher
+   * @param refreshInterval how often the pointer (and each generation's commits) are looked at, at most
+   */
+  public static GenerationSwitchingSearcher open(LuceneGenerations generations, String fallback,
+      Map<String, ChunkSearcher> live, Duration refreshInterval) throws IOException {
+    Objects.requireNonNull(generations, "generations");
+    Objects.requireNonNull(fallback, "fallback");
+    if (refreshInterval.isNegative()) {
+      throw new IllegalArgumentException("refreshInterval must not be negative");
+    }
+    GenerationSwitchingSearcher searcher = new GenerationSwitchingSearcher(generations, fallback, live,
+        refreshInterval);
+    searcher.served = searcher.openServed(generations.currentOr(fallback));
+    return searcher;
+  }
+
+  /** The generation searches currently go to. */
+  public String currentGeneration() {
+    return served.generation();
+  }
+
+  @Override
+  public List<Hit> keywordSearch(String query, int k, SearchFilter filter) throws IOException {
+    maybeSwitch();
+    lock.readLock().lock();
+    try {
+      return searcher().keywordSearch(query, k, filter);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public List<Hit> vectorSearch(float[] vector, int k, SearchFilter filter) throws IOException {
+    maybeSwitch();
+    lock.readLock().lock();
+    try {
+      return searcher().vectorSearch(vector, k, filter);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public List<StoredChunk> chunksOfDocument(String docId, String tenant) throws IOException {
+    maybeSwitch();
+    lock.readLock().lock();
+    try {
+      return searcher().chunksOfDocument(docId, tenant);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public long chunkCount() throws IOException {
+    maybeSwitch();
+    lock.readLock().lock();
+    try {
+      return searcher().chunkCount();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Looks at the pointer now, regardless of the interval; for tests and for a caller that just swapped. */
+  public void switchNow() throws IOException {
+    lastCheck.set(System.nanoTime());
+    switchTo(generations.currentOr(fallback));
+  }
+
+  @Override
+  public void close() throws IOException {
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      release(served);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private ChunkSearcher searcher() {
+    if (closed) {
+      throw new IllegalStateException("searcher is closed");
+    }
+    return served.searcher();
+  }
+
+  private void maybeSwitch() {
+    long now = System.nanoTime();
+    long last = lastCheck.get();
+    if (now - last < refreshInterval.toNanos() || !lastCheck.compareAndSet(last, now)) {
+      return;
+    }
+    try {
+      switchTo(generations.currentOr(fallback));
+    } catch (IOException | RuntimeException e) {
+      // The request at hand is still answerable from the generation served now; the next interval tries again.
+      LOG.warn("could not follow the generation pointer; still serving {}", served.generation(), e);
+    }
+  }
+
+  private void switchTo(String target) throws IOException {
+    Served current = served;
+    if (target.equals(current.generation())) {
+      return;
+    }
+    Served next = openServed(target);
+    if (next.searcher().chunkCount() == 0 && current.searcher().chunkCount() > 0) {
+      // A replay checks counts before it swaps; this guards the invariant against a hand-edited pointer too.
+      release(next);
+      throw new IllegalStateException("generation " + target + " is empty; still serving " + current.generation());
+    }
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        release(next);
+        return;
+      }
+      served = next;
+    } finally {
+      lock.writeLock().unlock();
+    }
+    // Every request that held the old searcher held the read lock, and the write lock above waited for them.
+    release(current);
+    LOG.info("now serving generation {} (was {})", target, current.generation());
+  }
+
+  private Served openServed(String generation) throws IOException {
+    ChunkSearcher own = live.get(generation);
+    if (own != null) {
+      return new Served(generation, own, false);
+    }
+    return new Served(generation, LuceneStore.openReadOnly(generations.directory(generation), refreshInterval),
+        true);
+  }
+
+  private static void release(Served served) throws IOException {
+    if (served.owned() && served.searcher() instanceof Closeable closeable) {
+      closeable.close();
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package io.ragstream.indexer.elastic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import co.elastic.clients.elasticsearch._types.Refresh;
+import co.elastic.clients.elasticsearch.core.BulkRequest;
+import co.elastic.clients.elasticsearch.core.bulk.OperationType;
+import co.elastic.clients.json.JsonpMapper;
+import co.elastic.clients.json.JsonpUtils;
+import co.elastic.clients.json.jackson.JacksonJsonpMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ragstream.indexer.TestChunks;
+import io.ragstream.indexer.store.SearchFilter;
+import io.ragstream.indexer.store.StoredChunk;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ElasticRequestsTest {
+  private static final JsonpMapper MAPPER = new JacksonJsonpMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final ElasticSettings settings = ElasticSettings.local("http://localhost:9200");
+  private final StoredChunk chunk = TestChunks.chunk("c-1", "doc-1", "acme", "Kafka keeps order per key.", 2, 4);
+
+  @Test
+  void templateAnalysesTextInEnglishAndKeepsFilterFieldsAsKeywords() throws Exception {
+    JsonNode template = json(ElasticRequests.indexTemplate(settings));
+    assertThat(template.path("index_patterns").get(0).asText()).isEqualTo("ragstream-chunks-*");
+    JsonNode mappings = template.path("template").path("mappings");
+    assertThat(mappings.path("dynamic").asText()).isEqualTo("strict");
+    JsonNode p = mappings.path("properties");
+    for (String text : List.of("text", "title", "headings")) {
+      assertThat(p.path(text).path("type").asText()).isEqualTo("text");
+      assertThat(p.path(text).path("analyzer").asText()).isEqualTo("english");
+    }
+    for (String keyword : List.of("chunkId", "docId", "tenant")) {
+      assertThat(p.path(keyword).path("type").asText()).isEqualTo("keyword");
+    }
+    assertThat(p.path("metadata").path("type").asText()).isEqualTo("flattened");
+    assertThat(template.path("template").path("settings").findValue("number_of_replicas").asText())
+        .isEqualTo("0");
+  }
+
+  @Test
+  void bulkIsKeyedByChunkIdWithDeletesFirstAndTheRefreshPolicyExplicit() throws Exception {
+    BulkRequest bulk = ElasticRequests.bulk(
+        ElasticRequests.operations("ragstream-chunks-g1", List.of(chunk), List.of("gone")), settings);
+    assertThat(bulk.refresh()).isEqualTo(Refresh.WaitFor);
+    assertThat(bulk.operations()).hasSize(2);
+    assertThat(bulk.operations().get(0).delete().id()).isEqualTo("gone");
+    assertThat(bulk.operations().get(1).index().id()).isEqualTo("c-1");
+    assertThat(bulk.operations().get(1).index().index()).isEqualTo("ragstream-chunks-g1");
+    // The source round-trips through the client's own serialiser back to the same chunk.
+    @SuppressWarnings("unchecked")
+    Map<String, Object> source = JSON.convertValue(bulk.operations().get(1).index().document(), Map.class);
+    assertThat(ElasticRequests.chunk(source)).usingRecursiveComparison().ignoringFields("vector").isEqualTo(chunk);
+  }
+
+  @Test
+  void keywordQueryScoresTextFieldsAndFiltersTenantDocumentAndMetadata() throws Exception {
+    JsonNode query = json(ElasticRequests.keywordQuery("order per key",
+        new SearchFilter("acme", Map.of("lang", "en"), "doc-1"))).path("bool");
+    assertThat(query.path("must").get(0).path("multi_match").path("fields").toString())
+        .contains("text", "title^2", "headings^1.5");
+    assertThat(query.path("should").get(0).has("match_phrase")).isTrue();
+    assertThat(query.path("filter").toString()).contains("\"tenant\"", "acme", "\"docId\"", "doc-1",
+        "\"metadata.lang\"", "en");
+  }
+
+  @Test
+  void aliasSwapRemovesEveryOldIndexAndAddsTheNewOneInOneRequest() throws Exception {
+    JsonNode actions = json(ElasticRequests.swapAlias("ragstream-chunks", "ragstream-chunks-g2",
+        List.of("ragstream-chunks-g1"))).path("actions");
+    assertThat(actions).hasSize(2);
+    assertThat(actions.get(0).path("remove").path("index").asText()).isEqualTo("ragstream-chunks-g1");
+    assertThat(actions.get(1).path("add").path("index").asText()).isEqualTo("ragstream-chunks-g2");
+  }
+
+  @Test
+  void bulkItemsAreRetriedOn429And5xxAndRejectedOnOther4xx() {
+    Set<String> retry = new LinkedHashSet<>();
+    Map<String, String> rejected = new LinkedHashMap<>();
+    BulkOutcome.classify(OperationType.Index, 201, "ok", null, retry, rejected);
+    BulkOutcome.classify(OperationType.Delete, 404, "already-gone", "not_found", retry, rejected);
+    BulkOutcome.classify(OperationType.Index, 429, "busy", "es_rejected_execution_exception", retry, rejected);
+    BulkOutcome.classify(OperationType.Index, 503, "recovering", "unavailable_shards_exception", retry, rejected);
+    BulkOutcome.classify(OperationType.Index, 400, "bad", "document_parsing_exception: strict", retry, rejected);
+    assertThat(retry).containsExactly("busy", "recovering");
+    assertThat(rejected).containsOnlyKeys("bad");
+    assertThat(rejected.get("bad")).startsWith("400 document_parsing_exception");
+  }
+
+  @Test
+  void clientBuildsWithTheJackson2MapperWithoutConnecting() throws Exception {
+    try (var client = ElasticClients.create(new ElasticSettings("http://127.0.0.1:1", "a2V5", "ragstream-chunks",
+        Refresh.WaitFor, 0, 3, java.time.Duration.ofMillis(10)))) {
+      assertThat(client._jsonpMapper()).isInstanceOf(JacksonJsonpMapper.class);
+    }
+  }
+
+  private static JsonNode json(co.elastic.clients.json.JsonpSerializable value) throws Exception {
+    return JSON.readTree(JsonpUtils.toJsonString(value, MAPPER));
+  }
+
+}

@@ -1,0 +1,102 @@
+package io.ragstream.query;
+
+import io.ragstream.indexer.store.Hit;
+import io.ragstream.indexer.store.StoredChunk;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Fuses the keyword and vector rankings by {@link Fusion#RRF} or {@link Fusion#WEIGHTED} (see there). Ties are broken
+ * by the better single rank, then by chunk id, so results are deterministic. Each result keeps every retriever's rank
+ * and own score, so a client can see why a chunk ranks where it does.
+ */
+final class HybridFusion {
+  static final String KEYWORD = SearchService.KEYWORD;
+  static final String VECTOR = SearchService.VECTOR;
+
+  private final SearchConfig config;
+
+  HybridFusion(SearchConfig config) {
+    this.config = config;
+  }
+
+  List<SearchResult> fuse(List<Hit> keyword, List<Hit> vector, int k) {
+    Map<String, Candidate> byId = new LinkedHashMap<>();
+    add(byId, KEYWORD, keyword, 1 - config.vectorWeight());
+    add(byId, VECTOR, vector, config.vectorWeight());
+    return byId.values().stream()
+        .sorted(Comparator.comparingDouble(Candidate::fused).reversed()
+            .thenComparingInt(Candidate::bestRank)
+            .thenComparing(c -> c.chunk.chunkId()))
+        .limit(k)
+        .map(c -> result(c.chunk, c.fused, c.ranks, c.scores))
+        .toList();
+  }
+
+  private void add(Map<String, Candidate> byId, String retriever, List<Hit> hits, double weight) {
+    float max = Float.NEGATIVE_INFINITY;
+    float min = Float.POSITIVE_INFINITY;
+    for (Hit hit : hits) {
+      max = Math.max(max, hit.score());
+      min = Math.min(min, hit.score());
+    }
+    for (int i = 0; i < hits.size(); i++) {
+      Hit hit = hits.get(i);
+      Candidate c = byId.computeIfAbsent(hit.chunk().chunkId(), id -> new Candidate(hit.chunk()));
+      // a retriever that lists a chunk twice has ranked it at its first position
+      if (c.ranks.putIfAbsent(retriever, i + 1) == null) {
+        c.scores.put(retriever, exact(hit.score()));
+        c.fused += switch (config.fusion()) {
+          case RRF -> 1.0 / (config.rrfK() + i + 1);
+          // a list whose scores are all equal carries no preference among its members: each gets the full weight
+          case WEIGHTED -> weight * (max > min ? (hit.score() - min) / (max - min) : 1.0);
+        };
+      }
+    }
+  }
+
+  /** A single retriever's ranking as results. */
+  static List<SearchResult> single(String retriever, List<Hit> hits, int k) {
+    List<SearchResult> results = new ArrayList<>(Math.min(k, hits.size()));
+    for (int i = 0; i < hits.size() && i < k; i++) {
+      Hit hit = hits.get(i);
+      double score = exact(hit.score());
+      results.add(result(hit.chunk(), score, Map.of(retriever, i + 1), Map.of(retriever, score)));
+    }
+    return results;
+  }
+
+  static SearchResult result(StoredChunk chunk, double score, Map<String, Integer> ranks, Map<String, Double> scores) {
+    return new SearchResult(chunk.chunkId(), chunk.docId(), score, chunk.text(), chunk.headings(), chunk.metadata(),
+        chunk.title(), Collections.unmodifiableMap(new LinkedHashMap<>(ranks)),
+        Collections.unmodifiableMap(new LinkedHashMap<>(scores)));
+  }
+
+  /** The float's shortest decimal as a double, so 0.32f reads 0.32 in JSON rather than 0.3199999928474426. */
+  static double exact(float score) {
+    return Double.parseDouble(Float.toString(score));
+  }
+
+  private static final class Candidate {
+    final StoredChunk chunk;
+    final Map<String, Integer> ranks = new LinkedHashMap<>();
+    final Map<String, Double> scores = new LinkedHashMap<>();
+    double fused;
+
+    Candidate(StoredChunk chunk) {
+      this.chunk = chunk;
+    }
+
+    double fused() {
+      return fused;
+    }
+
+    int bestRank() {
+      return ranks.values().stream().mapToInt(Integer::intValue).min().orElse(Integer.MAX_VALUE);
+    }
+  }
+}

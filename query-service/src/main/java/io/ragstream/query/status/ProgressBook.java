@@ -1,0 +1,348 @@
+package io.ragstream.query.status;
+
+import io.ragstream.runtime.kafka.DeadLetters;
+import io.ragstream.schemas.AvroSerde;
+import io.ragstream.schemas.ErrorHeaders;
+import io.ragstream.schemas.Topic;
+import io.ragstream.schemas.Topics;
+import io.ragstream.schemas.avro.Chunk;
+import io.ragstream.schemas.avro.DeadLetterInfo;
+import io.ragstream.schemas.avro.DocumentProgress;
+import io.ragstream.schemas.avro.EmbeddedChunk;
+import io.ragstream.schemas.avro.ExtractedDocument;
+import io.ragstream.schemas.avro.IndexEvent;
+import io.ragstream.schemas.avro.IndexEventKind;
+import io.ragstream.schemas.avro.IngestRequest;
+import io.ragstream.schemas.avro.Operation;
+import io.ragstream.schemas.avro.ProgressOperation;
+import io.ragstream.schemas.avro.ProgressState;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every document's progress, folded from the records the stages write: ingest requests, extracted documents, chunks,
+ * embeddings, index events and dead letters. No Kafka client in it; {@link StatusTracker} feeds it.
+ *
+ * <p>Versions tie the records together: a document's version is its ingest record's offset, and every later record
+ * carries it (tombstones excepted, which count for the version in flight). A higher version starts over; records of
+ * an older version are ignored. The state is derived from which steps have a timestamp, so the fold does not depend
+ * on the order in which the tracker reads the topics.
+ *
+ * <p>Counting chunk records is not idempotent, so each document remembers the last offset it applied per topic
+ * partition: a batch re-read after an aborted transaction changes nothing.
+ */
+public final class ProgressBook {
+  private static final Logger LOG = LoggerFactory.getLogger(ProgressBook.class);
+  private static final AvroSerde<IngestRequest> INGEST = AvroSerde.of(IngestRequest.class);
+  private static final AvroSerde<ExtractedDocument> DOCUMENTS = AvroSerde.of(ExtractedDocument.class);
+  private static final AvroSerde<Chunk> CHUNKS = AvroSerde.of(Chunk.class);
+  private static final AvroSerde<EmbeddedChunk> EMBEDDINGS = AvroSerde.of(EmbeddedChunk.class);
+  private static final AvroSerde<IndexEvent> EVENTS = AvroSerde.of(IndexEvent.class);
+
+  private final String prefix;
+  private final Map<String, DocumentProgress> documents = new HashMap<>();
+  private final Map<String, Long> applied = new HashMap<>();
+
+  public ProgressBook(String topicPrefix) {
+    this.prefix = topicPrefix;
+  }
+
+  /** Starts from states read back from the status topic (after a restart). */
+  public void restore(DocumentProgress progress) {
+    documents.put(progress.getDocId(), progress);
+  }
+
+  public Optional<DocumentProgress> get(String docId) {
+    return Optional.ofNullable(documents.get(docId));
+  }
+
+  /**
+   * Applies one record of a pipeline topic. A record this document already applied changes nothing but still names
+   * it, so that its status can be written again after an aborted transaction.
+   *
+   * @return the docId the record is about, or empty when it is not about a document's progress
+   */
+  public Optional<String> apply(ConsumerRecord<byte[], byte[]> record) {
+    Optional<Parsed> parsed;
+    try {
+      parsed = parse(record);
+    } catch (SerializationException e) {
+      // Poison in a pipeline topic is the consuming stage's to dead-letter (and that dead letter names the
+      // document); retrying here would stall every document's status behind it.
+      LOG.warn("status: skipping undecodable record {}-{}@{}: {}", record.topic(), record.partition(),
+          record.offset(), e.getMessage());
+      return Optional.empty();
+    }
+    parsed.filter(p -> fresh(p.docId(), record)).ifPresent(p -> {
+      switch (p.value()) {
+        case IngestRequest request -> ingested(p.docId(), request, record);
+        case ExtractedDocument document -> extracted(p.docId(), document, record);
+        case Chunk chunk -> chunked(chunk, record);
+        case EmbeddedChunk embedded -> embedded(embedded.getChunk(), record);
+        case IndexEvent event -> indexed(event);
+        case DeadLetterStage stage -> deadLettered(p.docId(), stage.name(), record);
+        case Tombstone t when is(record.topic(), Topics.INGEST) -> ingested(p.docId(), null, record);
+        case Tombstone t when is(record.topic(), Topics.DOCUMENTS) -> extractedTombstone(p.docId(), record);
+        case Tombstone t -> chunkTombstone(p.docId(), record);
+        default -> throw new IllegalStateException("unexpected " + p.value());
+      }
+      DocumentProgress progress = documents.get(p.docId());
+      progress.setState(derive(progress));
+      progress.setUpdatedAt(max(progress.getUpdatedAt(), Instant.ofEpochMilli(record.timestamp())));
+    });
+    return parsed.map(Parsed::docId);
+  }
+
+  private record Parsed(String docId, Object value) {}
+
+  private record Tombstone() {}
+
+  private record DeadLetterStage(String name) {}
+
+  private Optional<Parsed> parse(ConsumerRecord<byte[], byte[]> record) {
+    String topic = record.topic();
+    byte[] value = record.value();
+    if (is(topic, Topics.INGEST) || is(topic, Topics.DOCUMENTS)) {
+      if (record.key() == null) {
+        return Optional.empty(); // not a record any stage writes: every document record is keyed by its docId
+      }
+      Object decoded = value == null ? new Tombstone()
+          : is(topic, Topics.INGEST) ? INGEST.decode(value) : DOCUMENTS.decode(value);
+      return Optional.of(new Parsed(key(record), decoded));
+    }
+    if (is(topic, Topics.CHUNKS)) {
+      if (value == null) {
+        return Optional.ofNullable(DeadLetters.header(record.headers(), ErrorHeaders.DOC_ID))
+            .map(id -> new Parsed(id, new Tombstone()));
+      }
+      Chunk chunk = CHUNKS.decode(value);
+      return Optional.of(new Parsed(chunk.getDocId(), chunk));
+    }
+    if (is(topic, Topics.EMBEDDINGS)) {
+      // a tombstone here repeats the chunk tombstone already counted
+      return value == null ? Optional.empty() : Optional.of(EMBEDDINGS.decode(value))
+          .map(e -> new Parsed(e.getChunk().getDocId(), e));
+    }
+    if (is(topic, Topics.INDEX_EVENTS)) {
+      return value == null ? Optional.empty() : Optional.of(EVENTS.decode(value))
+          .map(e -> new Parsed(e.getDocId(), e));
+    }
+    return Topics.DEAD_LETTERS.entrySet().stream().filter(e -> is(topic, e.getValue())).findFirst()
+        .flatMap(e -> deadLetterDocId(record).map(id -> new Parsed(id, new DeadLetterStage(e.getKey()))));
+  }
+
+  private void ingested(String docId, IngestRequest request, ConsumerRecord<byte[], byte[]> record) {
+    DocumentProgress p = forVersion(docId, record.offset());
+    if (p == null) {
+      return;
+    }
+    p.setOperation(request == null || request.getOperation() == Operation.DELETE ? ProgressOperation.DELETE
+        : ProgressOperation.UPSERT);
+    if (request != null) {
+      p.setTenant(request.getTenant());
+      p.setSourceName(request.getSourceName());
+      p.setIngestedAt(request.getIngestedAt());
+    } else {
+      p.setIngestedAt(Instant.ofEpochMilli(record.timestamp()));
+    }
+  }
+
+  /** The delete passed extraction. */
+  private void extractedTombstone(String docId, ConsumerRecord<byte[], byte[]> record) {
+    DocumentProgress p = documents.computeIfAbsent(docId, ProgressBook::blank);
+    p.setOperation(ProgressOperation.DELETE);
+    p.setExtractedAt(Instant.ofEpochMilli(record.timestamp()));
+  }
+
+  private void extracted(String docId, ExtractedDocument document, ConsumerRecord<byte[], byte[]> record) {
+    Instant at = Instant.ofEpochMilli(record.timestamp());
+    String previousHash = Optional.ofNullable(documents.get(docId)).map(DocumentProgress::getContentHash)
+        .orElse(null);
+    DocumentProgress p = forVersion(docId, document.getVersion());
+    if (p == null) {
+      return;
+    }
+    p.setTenant(document.getTenant());
+    p.setSourceName(document.getSourceName());
+    p.setExtractedAt(at);
+    if (p.getIngestedAt() == null) {
+      p.setIngestedAt(document.getIngestedAt());
+    }
+    p.setContentHash(document.getContentHash());
+    // The chunker emits nothing for identical content, so no later step will report on this version.
+    if (document.getContentHash().equals(previousHash)) {
+      p.setState(ProgressState.UNCHANGED);
+    }
+  }
+
+  /** A tombstone counts for the version in flight: it carries no version of its own. */
+  private void chunkTombstone(String docId, ConsumerRecord<byte[], byte[]> record) {
+    DocumentProgress p = documents.computeIfAbsent(docId, ProgressBook::blank);
+    p.setChunksRemoved(p.getChunksRemoved() + 1);
+    p.setChunkedAt(Instant.ofEpochMilli(record.timestamp()));
+  }
+
+  private void chunked(Chunk chunk, ConsumerRecord<byte[], byte[]> record) {
+    DocumentProgress p = forVersion(chunk.getDocId(), chunk.getDocumentVersion());
+    if (p != null) {
+      p.setTenant(chunk.getTenant());
+      p.setChunksNew(p.getChunksNew() + 1);
+      p.setChunkedAt(Instant.ofEpochMilli(record.timestamp()));
+    }
+  }
+
+  private void embedded(Chunk chunk, ConsumerRecord<byte[], byte[]> record) {
+    DocumentProgress p = forVersion(chunk.getDocId(), chunk.getDocumentVersion());
+    if (p != null) {
+      p.setChunksEmbedded(p.getChunksEmbedded() + 1);
+      p.setEmbeddedAt(Instant.ofEpochMilli(record.timestamp()));
+    }
+  }
+
+  private void indexed(IndexEvent event) {
+    DocumentProgress p = event.getDocumentVersion() == null
+        ? documents.computeIfAbsent(event.getDocId(), ProgressBook::blank)
+        : forVersion(event.getDocId(), event.getDocumentVersion());
+    if (p == null) {
+      return;
+    }
+    p.setTenant(event.getTenant());
+    p.setIndexedAt(event.getIndexedAt());
+    if (event.getKind() == IndexEventKind.DELETED) {
+      p.setOperation(ProgressOperation.DELETE);
+      return;
+    }
+    p.setChunksIndexed(p.getChunksIndexed() + event.getChunksUpserted());
+    Instant ingestedAt = event.getIngestedAt() != null ? event.getIngestedAt() : p.getIngestedAt();
+    if (ingestedAt != null) {
+      p.setTimeToSearchableMs(event.getIndexedAt().toEpochMilli() - ingestedAt.toEpochMilli());
+    }
+  }
+
+  private void deadLettered(String docId, String stage, ConsumerRecord<byte[], byte[]> record) {
+    DocumentProgress p = documents.computeIfAbsent(docId, ProgressBook::blank);
+    Headers h = record.headers();
+    p.setDeadLetter(DeadLetterInfo.newBuilder()
+        .setStage(stage)
+        .setReason(DeadLetters.header(h, ErrorHeaders.REASON))
+        .setException(DeadLetters.header(h, ErrorHeaders.EXCEPTION))
+        .setMessage(DeadLetters.header(h, ErrorHeaders.EXCEPTION_MESSAGE))
+        .setTopic(record.topic())
+        .setOffset(record.offset())
+        .setAt(Instant.ofEpochMilli(record.timestamp()))
+        .build());
+  }
+
+  /**
+   * The progress to update for a record of {@code version}: a fresh one when the version is newer than the one in
+   * flight, null when it is older (a stale record).
+   */
+  private DocumentProgress forVersion(String docId, long version) {
+    DocumentProgress current = documents.get(docId);
+    if (current != null && current.getVersion() != null) {
+      if (version < current.getVersion()) {
+        return null;
+      }
+      if (version == current.getVersion()) {
+        return current;
+      }
+    }
+    DocumentProgress next = blank(docId);
+    next.setVersion(version);
+    if (current != null) {
+      next.setTenant(current.getTenant());
+      next.setSourceName(current.getSourceName());
+      next.setContentHash(current.getContentHash()); // to recognise an identical re-publish
+      next.setUpdatedAt(current.getUpdatedAt());
+      if (current.getVersion() == null) { // what arrived before the version was known belongs to this one
+        next.setDeadLetter(current.getDeadLetter());
+      }
+    }
+    documents.put(docId, next);
+    return next;
+  }
+
+  static ProgressState derive(DocumentProgress p) {
+    if (p.getDeadLetter() != null) {
+      return ProgressState.FAILED;
+    }
+    if (p.getOperation() == ProgressOperation.DELETE) {
+      return p.getIndexedAt() != null ? ProgressState.DELETED
+          : p.getExtractedAt() != null ? ProgressState.EXTRACTED : ProgressState.INGESTED;
+    }
+    if (p.getIndexedAt() != null) {
+      return ProgressState.INDEXED;
+    }
+    if (p.getEmbeddedAt() != null) {
+      return ProgressState.EMBEDDED;
+    }
+    if (p.getChunkedAt() != null) {
+      return ProgressState.CHUNKED;
+    }
+    if (p.getState() == ProgressState.UNCHANGED) {
+      return ProgressState.UNCHANGED;
+    }
+    return p.getExtractedAt() != null ? ProgressState.EXTRACTED : ProgressState.INGESTED;
+  }
+
+  /** False for a record this document already applied (a batch re-read after an abort). */
+  private boolean fresh(String docId, ConsumerRecord<byte[], byte[]> record) {
+    String key = docId + '\u0000' + record.topic() + '\u0000' + record.partition();
+    Long last = applied.get(key);
+    if (last != null && record.offset() <= last) {
+      return false;
+    }
+    applied.put(key, record.offset());
+    return true;
+  }
+
+  /**
+   * The document a dead letter belongs to: the key for the docId-keyed inputs (extract, chunker); for chunk-keyed
+   * inputs the docId header or the original chunk; a value that does not decode leaves only the key to go by.
+   */
+  private Optional<String> deadLetterDocId(ConsumerRecord<byte[], byte[]> record) {
+    String header = DeadLetters.header(record.headers(), ErrorHeaders.DOC_ID);
+    if (header != null) {
+      return Optional.of(header);
+    }
+    String source = DeadLetters.header(record.headers(), ErrorHeaders.TOPIC);
+    if (record.value() != null && source != null) {
+      try {
+        if (is(source, Topics.CHUNKS)) {
+          return Optional.of(CHUNKS.decode(record.value()).getDocId());
+        }
+        if (is(source, Topics.EMBEDDINGS)) {
+          return Optional.of(EMBEDDINGS.decode(record.value()).getChunk().getDocId());
+        }
+      } catch (RuntimeException undecodable) {
+        // the poison itself: fall back to the key, which is all that identifies it
+      }
+    }
+    return record.key() == null ? Optional.empty() : Optional.of(key(record));
+  }
+
+  private boolean is(String topic, Topic<?, ?> declared) {
+    return topic.equals(declared.name(prefix));
+  }
+
+  private static String key(ConsumerRecord<byte[], byte[]> record) {
+    return new String(record.key(), StandardCharsets.UTF_8);
+  }
+
+  private static DocumentProgress blank(String docId) {
+    return DocumentProgress.newBuilder().setDocId(docId).setState(ProgressState.INGESTED)
+        .setUpdatedAt(Instant.EPOCH).build();
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    return a == null || b.isAfter(a) ? b : a;
+  }
+}

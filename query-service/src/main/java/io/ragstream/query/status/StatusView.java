@@ -1,0 +1,93 @@
+package io.ragstream.query.status;
+
+import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.schemas.avro.DocumentProgress;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The query service's copy of the status table: a thread follows the compacted status topic into memory, so
+ * {@code GET /v1/documents/{docId}} and the status page answer without a round trip to Kafka. Every query-service
+ * instance keeps a whole copy (the table holds one small record per document).
+ */
+public final class StatusView implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StatusView.class);
+
+  private final Map<String, DocumentProgress> documents = new ConcurrentHashMap<>();
+  private final StatusTopicReader reader;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private StatusView(KafkaSettings kafka, String clientId) {
+    this.reader = new StatusTopicReader(kafka, clientId);
+  }
+
+  /** Starts following the status topic in a daemon thread. */
+  public static StatusView start(KafkaSettings kafka, String clientId) {
+    StatusView view = new StatusView(kafka, clientId);
+    Thread.ofPlatform().daemon().name("ragstream-status-view").start(view::follow);
+    return view;
+  }
+
+  public Optional<DocumentProgress> get(String docId) {
+    return Optional.ofNullable(documents.get(docId));
+  }
+
+  /** The most recently updated documents, newest first. */
+  public List<DocumentProgress> recent(int limit) {
+    return documents.values().stream()
+        .sorted(Comparator.comparing(DocumentProgress::getUpdatedAt).reversed()
+            .thenComparing(DocumentProgress::getDocId))
+        .limit(limit).toList();
+  }
+
+  public int size() {
+    return documents.size();
+  }
+
+  private void follow() {
+    try {
+      while (running.get()) {
+        reader.poll(Duration.ofMillis(500), (docId, progress) -> {
+          if (progress == null) {
+            documents.remove(docId);
+          } else {
+            documents.put(docId, progress);
+          }
+        });
+      }
+    } catch (WakeupException e) {
+      if (running.get()) {
+        LOG.error("status view stopped unexpectedly", e);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("status view stopped on an error; document status is no longer updated", e);
+    } finally {
+      try {
+        reader.close();
+      } finally {
+        stopped.countDown();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    running.set(false);
+    reader.wakeup();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

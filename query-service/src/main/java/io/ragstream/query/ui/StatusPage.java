@@ -1,0 +1,83 @@
+package io.ragstream.query.ui;
+
+import io.ragstream.query.status.ProgressJson;
+import io.ragstream.query.status.StatusView;
+import io.ragstream.runtime.http.Request;
+import io.ragstream.runtime.http.Responses;
+import io.ragstream.runtime.http.Router;
+import io.ragstream.runtime.lag.ConsumerLagMonitor;
+import io.ragstream.runtime.lag.LagSnapshot;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The built-in status page of the embedded mode: {@code GET /} serves one self-contained HTML page (no external
+ * assets, so it works offline), which polls {@code GET /v1/ops/overview} for per-stage lag and throughput, dead-letter
+ * counts and recently changed documents, and searches through {@code /v1/search}.
+ */
+public final class StatusPage {
+  static final int RECENT = 20;
+
+  private final StatusView documents;
+  private final ConsumerLagMonitor lag;
+  private final byte[] html;
+
+  public StatusPage(StatusView documents, ConsumerLagMonitor lag) {
+    this.documents = Objects.requireNonNull(documents, "documents");
+    this.lag = Objects.requireNonNull(lag, "lag");
+    this.html = resource("index.html");
+  }
+
+  /** Registers {@code GET /} and {@code GET /v1/ops/overview}. */
+  public void register(Router router) {
+    router.get("/", this::page).get("/v1/ops/overview", this::overview);
+  }
+
+  private void page(Request r) throws IOException {
+    Responses.text(r.exchange(), 200, "text/html; charset=utf-8", new String(html, StandardCharsets.UTF_8));
+  }
+
+  private void overview(Request r) throws IOException {
+    Responses.json(r.exchange(), 200, overview());
+  }
+
+  /** What the page shows, as JSON. */
+  Map<String, Object> overview() {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("at", Instant.now().toString());
+    json.put("stages", lag.groups().stream().map(StatusPage::stage).toList());
+    json.put("deadLetters", lag.deadLetters());
+    json.put("documents", documents.size());
+    json.put("recent", documents.recent(RECENT).stream().map(ProgressJson::of).toList());
+    return json;
+  }
+
+  private static Map<String, Object> stage(LagSnapshot.GroupLag g) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("group", g.group());
+    json.put("committed", g.committed());
+    json.put("end", g.end());
+    json.put("lag", g.lag());
+    json.put("recordsPerSecond", Double.isNaN(g.recordsPerSecond()) ? null : g.recordsPerSecond());
+    json.put("drainSeconds", g.drain() == null ? null : g.drain().toMillis() / 1000.0);
+    return json;
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = StatusPage.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name + " next to " + StatusPage.class.getName());
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the status page", e);
+    }
+  }
+
+}
