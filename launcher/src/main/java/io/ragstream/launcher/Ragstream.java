@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.chunker.ChunkerApp;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
-import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.ingest.extract.TikaExtractor;
 import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.ingest.source.IngestHttpServer;
@@ -247,6 +246,8 @@ public final class Ragstream {
     @Option(names = "--replication", defaultValue = "1", description = "replication of topics/changelogs")
     short replication;
 
+    @CommandLine.Mixin StoreOptions stores = new StoreOptions();
+
     @Override
     public Integer call() throws Exception {
       KafkaSettings settings = kafka.settings();
@@ -261,12 +262,26 @@ public final class Ragstream {
           app.start();
           yield app;
         }
-        case "embedder" -> thread(Stages.embedder(settings, instance, EmbeddingModels.load(model),
+        case "embedder" -> thread(Stages.embedder(settings, instance, model, dataDir.resolve("embedding-cache"),
             Metrics.registry()));
-        case "indexer" -> thread(Stages.indexer(settings, instance,
-            LuceneStore.open(dataDir.resolve("index").resolve("g1"), "g1"), Metrics.registry()));
+        case "indexer" -> {
+          // One worker per store: each has its own consumer group, so a slow store never holds back another.
+          List<AutoCloseable> workers = new java.util.ArrayList<>();
+          var opened = stores.openStores(dataDir, EmbeddingModels.spec(model).dimension());
+          for (var store : opened) {
+            workers.add(thread(Stages.indexer(settings, instance, store, Metrics.registry())));
+          }
+          yield () -> {
+            for (AutoCloseable worker : workers) {
+              worker.close(); // stops polling; its last batch is committed to the store or re-read later
+            }
+            for (var store : opened) {
+              store.close();
+            }
+          };
+        }
         case "query" -> {
-          var searcher = LuceneStore.openReadOnly(dataDir.resolve("index").resolve("g1"));
+          var searcher = stores.openSearcher(dataDir);
           var search = new SearchService(searcher, EmbeddingModels.load(model), SearchConfig.defaults(),
               Metrics.registry());
           QueryHttpServer server = new QueryHttpServer(port == null ? 8080 : port, search, searcher, () -> true);
