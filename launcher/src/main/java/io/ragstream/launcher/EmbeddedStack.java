@@ -9,6 +9,7 @@ import io.ragstream.indexer.generation.GenerationSwitchingSearcher;
 import io.ragstream.indexer.generation.LuceneGenerations;
 import io.ragstream.indexer.lucene.LuceneReadOnlySearcher;
 import io.ragstream.indexer.lucene.LuceneStore;
+import io.ragstream.ingest.extract.ExtractLimits;
 import io.ragstream.ingest.extract.TikaExtractor;
 import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.ingest.source.IngestHttpServer;
@@ -85,7 +86,8 @@ public final class EmbeddedStack implements AutoCloseable {
     // Queries follow a swap to another generation without failing; this one is searched near-real-time.
     GenerationSwitchingSearcher searcher = register(GenerationSwitchingSearcher.open(generations, generation,
         Map.of(generation, store), LuceneReadOnlySearcher.DEFAULT_REFRESH_INTERVAL));
-    TikaExtractor extractor = register(new TikaExtractor());
+    // parsing runs in a child JVM: a parser hang or out-of-memory costs a child restart, never the stage
+    TikaExtractor extractor = register(TikaExtractor.isolated(ExtractLimits.DEFAULTS));
 
     startWorker("extract", Stages.extract(settings, "0", extractor, metrics));
     chunker = register(Stages.chunker(settings, dataDir.resolve("streams"), model, (short) 1, metrics));

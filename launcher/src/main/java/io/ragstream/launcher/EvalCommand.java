@@ -50,7 +50,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--model", defaultValue = "all-minilm-l6-v2", description = "embedding model id") String model;
 
-  @Option(names = "--fusion", defaultValue = "rrf", description = "rrf or weighted") String fusion;
+  @Option(names = "--fusion", description = "weighted or rrf (default: the service's, weighted)") String fusion;
 
   @Option(names = "--rrf-k", defaultValue = "" + SearchConfig.DEFAULT_RRF_K) int rrfK;
 
@@ -82,7 +82,8 @@ public final class EvalCommand implements Callable<Integer> {
     Path index = new CorpusIngest(data, dir, model, tenant, System.out).ensureIndexed();
 
     SearchConfig config = SearchConfig.defaults().withMaxK(Math.max(depth, SearchConfig.DEFAULT_MAX_K))
-        .withRrfK(rrfK).withCandidatesPerRetriever(candidates).withFusion(Fusion.parse(fusion), vectorWeight);
+        .withRrfK(rrfK).withCandidatesPerRetriever(candidates)
+        .withFusion(fusion == null ? SearchConfig.DEFAULT_FUSION : Fusion.parse(fusion), vectorWeight);
     try (LuceneReadOnlySearcher searcher = LuceneStore.openReadOnly(index);
         EmbeddingModel embedder = EmbeddingModels.load(model);
         OnnxCrossEncoder crossEncoder = rerank ? OnnxCrossEncoder.load(rerankerModel) : null) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.chunker.ChunkerApp;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
+import io.ragstream.ingest.extract.ExtractLimits;
 import io.ragstream.ingest.extract.TikaExtractor;
 import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.ingest.source.IngestHttpServer;
@@ -255,7 +256,7 @@ public final class Ragstream {
           Duration.ofSeconds(60));
       CountDownLatch stopped = new CountDownLatch(1);
       AutoCloseable running = switch (stage) {
-        case "extract" -> thread(Stages.extract(settings, instance, new TikaExtractor(), Metrics.registry()));
+        case "extract" -> thread(Stages.extract(settings, instance, TikaExtractor.isolated(ExtractLimits.DEFAULTS), Metrics.registry()));
         case "chunker" -> {
           EmbeddingModel m = EmbeddingModels.load(model);
           ChunkerApp app = Stages.chunker(settings, dataDir.resolve("streams"), m, replication, Metrics.registry());

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** Which retrievers answer a query: BM25 only, vectors only, or both fused by Reciprocal Rank Fusion. */
+/** Which retrievers answer a query: BM25 only, vectors only, or both fused (see {@link Fusion}). */
 public enum SearchMode {
   KEYWORD,
   VECTOR,

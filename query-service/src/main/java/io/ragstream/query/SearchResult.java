@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * One ranked chunk.
  *
- * @param score the fused RRF score in hybrid mode, otherwise the single retriever's own score
+ * @param score the fused score in hybrid mode ({@link Fusion}), the cross-encoder's after a rerank, otherwise the
+ *     single retriever's own score
  * @param headings the heading path of the chunk, outermost first
  * @param ranks 1-based rank per retriever ({@code keyword}, {@code vector}) that returned the chunk; a retriever that
  *     did not return it is absent

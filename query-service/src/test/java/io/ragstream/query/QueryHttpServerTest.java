@@ -51,7 +51,8 @@ class QueryHttpServerTest {
 
   @BeforeEach
   void start() throws IOException {
-    service = new SearchService(searcher, new FakeEmbeddingModel(), SearchConfig.defaults());
+    // RRF k=60: the scores asserted below are computed by hand for it
+    service = new SearchService(searcher, new FakeEmbeddingModel(), new SearchConfig(60, 50, 100));
     server = new QueryHttpServer(0, service, searcher, ready::get).start();
   }
 

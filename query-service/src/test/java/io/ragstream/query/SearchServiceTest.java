@@ -27,7 +27,8 @@ class SearchServiceTest {
 
   private final FakeChunkSearcher searcher = new FakeChunkSearcher();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private SearchService service = service(SearchConfig.defaults());
+  // RRF with the literature's k=60, which the hand-computed scores below assume (the tuned defaults are weighted)
+  private SearchService service = service(new SearchConfig(60, 50, 100));
 
   private SearchService service(SearchConfig config) {
     return new SearchService(searcher, new FakeEmbeddingModel(), config, registry);
@@ -248,7 +249,7 @@ class SearchServiceTest {
 
   @Test
   void configIsValidatedWithDocumentedDefaults() {
-    assertThat(SearchConfig.defaults()).isEqualTo(new SearchConfig(60, 50, 100));
+    assertThat(SearchConfig.defaults()).isEqualTo(new SearchConfig(10, 50, 100, Fusion.WEIGHTED, 0.5, 50));
     assertThatThrownBy(() -> new SearchConfig(0, 50, 100)).hasMessageContaining("rrfK");
     assertThatThrownBy(() -> new SearchConfig(60, 0, 100)).hasMessageContaining("candidatesPerRetriever");
     assertThatThrownBy(() -> new SearchConfig(60, 50, 0)).hasMessageContaining("maxK");

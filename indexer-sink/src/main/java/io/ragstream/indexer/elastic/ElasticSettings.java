@@ -48,4 +48,15 @@ public record ElasticSettings(String url, String apiKey, String alias, Refresh r
   public String template() {
     return alias + "-template";
   }
+
+  /**
+   * Never prints the API key: a record's generated {@code toString} would put it in every log line and error message
+   * that mentions these settings.
+   */
+  @Override
+  public String toString() {
+    return "ElasticSettings[url=" + url + ", apiKey=" + (apiKey == null ? "none" : "[hidden]") + ", alias=" + alias
+        + ", refresh=" + refresh + ", replicas=" + replicas + ", maxAttempts=" + maxAttempts + ", initialBackoff="
+        + initialBackoff + "]";
+  }
 }

@@ -46,4 +46,15 @@ public record QdrantSettings(String host, int port, boolean tls, String apiKey, 
   public String collection(String generation) {
     return alias + "_" + generation;
   }
+
+  /**
+   * Never prints the API key: a record's generated {@code toString} would put it in every log line and error message
+   * that mentions these settings.
+   */
+  @Override
+  public String toString() {
+    return "QdrantSettings[host=" + host + ", port=" + port + ", tls=" + tls + ", apiKey="
+        + (apiKey == null ? "none" : "[hidden]") + ", alias=" + alias + ", distance=" + distance
+        + ", upsertBatchSize=" + upsertBatchSize + ", timeout=" + timeout + "]";
+  }
 }

@@ -55,6 +55,10 @@ import org.xml.sax.SAXException;
  *
  * <p>Thread-safe; one instance serves the whole stage. Each parse runs on its own daemon thread so that a parser
  * that ignores cancellation can neither block the caller past the timeout nor starve later documents.
+ *
+ * <p>{@link #isolated} extractors parse in a long-lived child JVM instead (see {@link ExtractorProcess}), so that a
+ * parser hang or an {@link OutOfMemoryError} costs a child restart and one dead letter, never the stage: what the
+ * extract stage runs. The in-process form stays for tools and tests that parse trusted input.
  */
 public final class TikaExtractor implements AutoCloseable {
 
@@ -84,13 +88,42 @@ public final class TikaExtractor implements AutoCloseable {
   private final HtmlRenderer markdownRenderer;
   private final ExecutorService executor =
       Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("tika-extract-", 0).factory());
+  /** The child process that parses for an {@link #isolated} extractor; null when parsing in this JVM. */
+  private final ExtractorProcess child;
+
+  /** Heap of an isolated extractor's child JVM unless told otherwise: room for large PDFs and Office files. */
+  public static final int DEFAULT_CHILD_HEAP_MB = 768;
 
   public TikaExtractor() {
     this(ExtractLimits.DEFAULTS);
   }
 
   public TikaExtractor(ExtractLimits limits) {
+    this(limits, null);
+  }
+
+  /** An extractor that parses in a child JVM with {@value #DEFAULT_CHILD_HEAP_MB} MiB of heap. */
+  public static TikaExtractor isolated(ExtractLimits limits) {
+    return isolated(limits, DEFAULT_CHILD_HEAP_MB);
+  }
+
+  /**
+   * An extractor that parses in a long-lived child JVM with {@code childHeapMb} MiB of heap, started on the first
+   * document and restarted after a document killed it (timeout: {@link Reason#TIMEOUT}; out of memory:
+   * {@link Reason#TOO_LARGE}). The child runs with this JVM's class path.
+   */
+  public static TikaExtractor isolated(ExtractLimits limits, int childHeapMb) {
+    return isolated(limits, childHeapMb, ExtractChild.class.getName());
+  }
+
+  /** With another child main class speaking the same protocol: tests use one that hangs or runs out of memory. */
+  static TikaExtractor isolated(ExtractLimits limits, int childHeapMb, String childMainClass) {
+    return new TikaExtractor(limits, new ExtractorProcess(limits, childHeapMb, childMainClass));
+  }
+
+  private TikaExtractor(ExtractLimits limits, ExtractorProcess child) {
     this.limits = Objects.requireNonNull(limits, "limits");
+    this.child = child;
     var extensions = List.of(TablesExtension.create());
     this.markdownParser = org.commonmark.parser.Parser.builder().extensions(extensions).build();
     this.markdownRenderer = HtmlRenderer.builder().extensions(extensions).build();
@@ -119,6 +152,9 @@ public final class TikaExtractor implements AutoCloseable {
     if (content.length > limits.maxBytes()) {
       throw new ExtractionException(Reason.TOO_LARGE, content.length + " bytes is over the limit of "
           + limits.maxBytes() + named(sourceName));
+    }
+    if (child != null) {
+      return child.extract(content, contentTypeHint, sourceName);
     }
     Metadata metadata = new Metadata();
     if (sourceName != null && !sourceName.isBlank()) {
@@ -187,10 +223,18 @@ public final class TikaExtractor implements AutoCloseable {
     return new Extraction(title, null, type, blocks, Map.of(), Extraction.hashOf(blocks));
   }
 
-  /** Stops parses still running after a timeout; later calls to {@link #extract} fail. */
+  /** How many child JVMs an isolated extractor started (1 + restarts); 0 for an in-process one. */
+  int childStarts() {
+    return child == null ? 0 : child.starts();
+  }
+
+  /** Stops parses still running after a timeout, and the child process if any; later calls to {@link #extract} fail. */
   @Override
   public void close() {
     executor.shutdownNow();
+    if (child != null) {
+      child.close();
+    }
   }
 
   private void parse(byte[] content, MediaType type, Metadata metadata, BlockHandler handler)

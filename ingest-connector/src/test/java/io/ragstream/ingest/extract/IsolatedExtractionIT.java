@@ -1,0 +1,68 @@
+package io.ragstream.ingest.extract;
+
+import static io.ragstream.ingest.extract.Fixtures.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.ragstream.ingest.extract.ExtractionException.Reason;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Extraction in a child JVM: the same results as in process, and a hang or an out-of-memory in one document costs a
+ * child restart and that document's failure, never the caller.
+ */
+class IsolatedExtractionIT {
+
+  @Test
+  void anIsolatedExtractorGivesTheSameResultAsAnInProcessOne() throws Exception {
+    byte[] pdf = Fixtures.pdf("Zebra report", List.of(List.of("Zebras quantize marmalade 4711")));
+    byte[] html = utf8("<html><body><h1>Birds</h1><p>Owls hunt at night.</p></body></html>");
+    try (TikaExtractor local = new TikaExtractor(); TikaExtractor isolated = TikaExtractor.isolated(
+        ExtractLimits.DEFAULTS, 256)) {
+      for (var doc : List.of(new Object[] {pdf, "report.pdf"}, new Object[] {html, "page.html"},
+          new Object[] {utf8("# Title\n\nSome *markdown* text.\n"), "notes.md"})) {
+        Extraction expected = local.extract((byte[]) doc[0], null, (String) doc[1]);
+        assertThat(isolated.extract((byte[]) doc[0], null, (String) doc[1])).isEqualTo(expected);
+      }
+      ExtractionException corrupt = catchThrowableOfType(ExtractionException.class,
+          () -> isolated.extract(utf8("%PDF-1.7 not really"), null, "broken.pdf"));
+      assertThat(corrupt.reason()).isEqualTo(Reason.CORRUPT);
+      assertThat(isolated.childStarts()).as("one long-lived child serves every document").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aDocumentThatExhaustsTheChildsMemoryIsTooLargeAndTheNextDocumentIsExtracted() throws Exception {
+    try (TikaExtractor isolated = TikaExtractor.isolated(ExtractLimits.DEFAULTS, 96,
+        HostileExtractChild.class.getName())) {
+      assertThat(isolated.extract(utf8("before the bomb"), "text/plain", "a.txt").blocks()).isNotEmpty();
+
+      ExtractionException oom = catchThrowableOfType(ExtractionException.class,
+          () -> isolated.extract(utf8("OOM please"), "text/plain", "bomb.txt"));
+
+      assertThat(oom.reason()).isEqualTo(Reason.TOO_LARGE);
+      assertThat(oom.getMessage()).contains("bomb.txt", "heap");
+      assertThat(isolated.extract(utf8("after the bomb"), "text/plain", "b.txt").blocks().getFirst().getText())
+          .isEqualTo("after the bomb");
+      assertThat(isolated.childStarts()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aParserThatHangsIsKilledAfterTheTimeoutAndTheNextDocumentIsExtracted() throws Exception {
+    ExtractLimits limits = ExtractLimits.DEFAULTS.withParseTimeout(Duration.ofSeconds(1));
+    try (TikaExtractor isolated = TikaExtractor.isolated(limits, 128, HostileExtractChild.class.getName())) {
+      assertThat(isolated.extract(utf8("warm"), "text/plain", "a.txt").blocks()).isNotEmpty();
+
+      ExtractionException hang = catchThrowableOfType(ExtractionException.class,
+          () -> isolated.extract(utf8("HANG forever"), "text/plain", "stuck.txt"));
+
+      assertThat(hang.reason()).isEqualTo(Reason.TIMEOUT);
+      assertThat(hang.getMessage()).contains("stuck.txt");
+      assertThat(isolated.extract(utf8("still alive"), "text/plain", "c.txt").blocks()).isNotEmpty();
+      assertThat(isolated.childStarts()).isEqualTo(2);
+    }
+  }
+}
