@@ -128,7 +128,10 @@ final class CorpusIngest {
       try (InputStream in = new DigestInputStream(Files.newInputStream(dataset.corpusFile()), sha)) {
         in.transferTo(java.io.OutputStream.nullOutputStream());
       }
-      sha.update(("\n" + modelId + "\n" + tenant).getBytes(StandardCharsets.UTF_8));
+      // the chunker's settings change the chunks, so an index built with others is not reused
+      Map<String, String> chunker = ChunkerSettings.fromEnvironment();
+      sha.update(("\n" + modelId + "\n" + tenant + (chunker.isEmpty() ? "" : "\n" + chunker))
+          .getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(sha.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);

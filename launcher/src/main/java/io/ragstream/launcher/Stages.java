@@ -46,7 +46,8 @@ final class Stages {
 
   static ChunkerApp chunker(KafkaSettings kafka, Path stateDir, EmbeddingModel model, short replication,
       MeterRegistry metrics) {
-    ChunkerConfig config = ChunkerConfig.forModel(model.maxTokens(), model.tokenizer().specialTokens());
+    ChunkerConfig config = ChunkerConfig.fromSettings(ChunkerSettings.fromEnvironment(), model.maxTokens(),
+        model.tokenizer().specialTokens());
     return new ChunkerApp(kafka, stateDir, new DocumentChunker(model.tokenizer(), config), replication, metrics);
   }
 
