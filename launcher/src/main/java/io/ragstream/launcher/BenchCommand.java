@@ -14,5 +14,6 @@ import picocli.CommandLine.Command;
         BenchPipelineCommand.class,
         BenchChaosCommand.class,
         FreshnessCommand.class,
+        BenchQueryCommand.class,
     })
 public final class BenchCommand {}

@@ -17,6 +17,8 @@ import io.ragstream.query.QueryHttpServer;
 import io.ragstream.query.SearchConfig;
 import io.ragstream.query.SearchService;
 import io.ragstream.query.answer.Answerers;
+import io.ragstream.query.expand.QueryExpanders;
+import io.ragstream.query.experiment.Experiments;
 import io.ragstream.query.cache.CacheInvalidator;
 import io.ragstream.query.cache.QueryCache;
 import io.ragstream.query.cache.QueryCacheSettings;
@@ -109,9 +111,15 @@ public final class EmbeddedStack implements AutoCloseable {
     if (rerankerDir != null && !rerankerDir.isBlank()) {
       searchBuilder.reranker(register(OnnxCrossEncoder.load(Path.of(rerankerDir))));
     }
+    QueryExpanders.fromEnvironment(System.getenv()).ifPresent(searchBuilder::expander); // RAGSTREAM_LLM_*
     SearchService search = register(searchBuilder.build());
     query = register(new QueryHttpServer(config.httpPort(), search, searcher, this::isReady));
     query.answerer(Answerers.fromEnvironment(System.getenv(), search)); // RAGSTREAM_LLM_*, else extractive
+    query.experiments(register(Experiments.fromEnvironment(System.getenv(), search))); // RAGSTREAM_EXPERIMENTS_FILE
+    if (query.isOpen()) {
+      LOG.warn("query API is open: no API keys configured (RAGSTREAM_API_KEYS_FILE or RAGSTREAM_API_KEYS); "
+          + "every request may name any tenant, so keep port {} to localhost", query.port());
+    }
     register(Stages.operations(query, settings, metrics));
     query.start();
     DocumentPublisher publisher = register(new DocumentPublisher(settings, "ragstream-ingest-http"));

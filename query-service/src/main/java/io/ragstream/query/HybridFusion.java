@@ -70,6 +70,51 @@ final class HybridFusion {
     return results;
   }
 
+  /**
+   * Rankings of one query and its rephrasings fused by RRF ({@code Σ 1/(rrfK + rank)}); each result keeps the ranks
+   * and scores of its first appearance, plus its {@code multiQuery} rank.
+   */
+  static List<SearchResult> multiQuery(List<List<SearchResult>> rankings, int rrfK, int k) {
+    Map<String, SearchResult> first = new LinkedHashMap<>();
+    Map<String, Double> fused = new LinkedHashMap<>();
+    for (List<SearchResult> ranking : rankings) {
+      for (int i = 0; i < ranking.size(); i++) {
+        SearchResult r = ranking.get(i);
+        first.putIfAbsent(r.chunkId(), r);
+        fused.merge(r.chunkId(), 1.0 / (rrfK + i + 1), Double::sum);
+      }
+    }
+    // stable sort: equal fused scores keep the order of first appearance, the original query's ranking first
+    List<String> order = new ArrayList<>(first.keySet());
+    order.sort(Comparator.comparingDouble((String id) -> fused.get(id)).reversed());
+    List<SearchResult> out = new ArrayList<>();
+    for (int i = 0; i < order.size() && i < k; i++) {
+      SearchResult r = first.get(order.get(i));
+      out.add(ranked(r, fused.get(r.chunkId()), SearchService.MULTI_QUERY, i + 1));
+    }
+    return out;
+  }
+
+  /** Per-document rankings, best document first, concatenated; each result ranked by its document too. */
+  static List<SearchResult> byDocument(List<List<SearchResult>> documents, int k) {
+    List<SearchResult> out = new ArrayList<>();
+    for (int d = 0; d < documents.size(); d++) {
+      for (SearchResult r : documents.get(d)) {
+        if (out.size() < k) {
+          out.add(ranked(r, r.score(), SearchService.DOCUMENT, d + 1));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static SearchResult ranked(SearchResult r, double score, String key, int rank) {
+    Map<String, Integer> ranks = new LinkedHashMap<>(r.ranks());
+    ranks.put(key, rank);
+    return new SearchResult(r.chunkId(), r.docId(), score, r.text(), r.headings(), r.metadata(), r.title(),
+        Collections.unmodifiableMap(ranks), r.scores());
+  }
+
   static SearchResult result(StoredChunk chunk, double score, Map<String, Integer> ranks, Map<String, Double> scores) {
     return new SearchResult(chunk.chunkId(), chunk.docId(), score, chunk.text(), chunk.headings(), chunk.metadata(),
         chunk.title(), Collections.unmodifiableMap(new LinkedHashMap<>(ranks)),

@@ -5,6 +5,10 @@ import com.sun.net.httpserver.HttpServer;
 import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.query.answer.Answerer;
 import io.ragstream.query.answer.ExtractiveAnswerer;
+import io.ragstream.query.auth.ApiKeys;
+import io.ragstream.query.auth.Authentication;
+import io.ragstream.query.experiment.Experiments;
+import io.ragstream.query.openapi.OpenApi;
 import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpError;
 import io.ragstream.runtime.http.HttpJson;
@@ -34,12 +38,20 @@ import java.util.function.Function;
  *   <li>{@code POST /v1/answer} with {@code {"query", "tenant"}} → an answer with citations: by the configured
  *       {@link Answerer} (an LLM), else extractive ({@link ExtractiveAnswerer}, marked {@code "extractive": true});
  *   <li>{@code GET /v1/documents/{docId}?tenant=} → {@link DocumentStatus}, or 404 if the index holds no chunk of it;
+ *   <li>{@code POST /v1/feedback} with {@code {"queryId", "chunkId", "useful"}} and {@code GET
+ *       /v1/experiments/{name}}: A/B experiments ({@link Experiments}); a search carrying a user id ({@code
+ *       X-User-Id} header or {@code user} parameter) is served by its variant and answers its {@code queryId};
+ *   <li>{@code GET /openapi.json}: the OpenAPI 3 description of all of this ({@link OpenApi});
  *   <li>{@code GET /health} (liveness), {@code GET /ready} (503 until the readiness check passes), {@code GET
  *       /metrics} (Prometheus text format).
  * </ul>
  *
  * <p>Every error is JSON {@code {"error": "..."}}: 400 for invalid input (unknown parameters and body fields
- * included, so typos are not silently ignored), 404, 405, 413 for bodies over 1 MiB, 500 without details.
+ * included, so typos are not silently ignored), 401 without a valid API key when keys are configured, 403 for a
+ * tenant other than the key's ({@link Authentication}), 404, 405, 413 for bodies over 1 MiB, 500 without details.
+ *
+ * <p>API keys are read from the environment at construction ({@link ApiKeys#fromEnvironment}), so every way of
+ * running the service enforces configured keys; {@link #apiKeys(ApiKeys)} overrides them.
  */
 public final class QueryHttpServer implements AutoCloseable {
   public static final int DEFAULT_PORT = 8080;
@@ -47,10 +59,16 @@ public final class QueryHttpServer implements AutoCloseable {
 
   private static final String FILTER_PREFIX = "filter.";
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
-  private static final Set<String> SEARCH_PARAMS = Set.of("q", "k", "mode", "tenant", "rerank");
+  private static final Set<String> SEARCH_PARAMS =
+      Set.of("q", "k", "mode", "tenant", "rerank", "expand", "user", "experiment");
+  static final String USER_HEADER = "X-User-Id";
 
   /** The POST body; boxed fields so that absent means default. */
-  record SearchBody(String query, Integer k, String mode, String tenant, Map<String, String> filter, Boolean rerank) {}
+  record SearchBody(String query, Integer k, String mode, String tenant, Map<String, String> filter, Boolean rerank,
+      Boolean expand, String user, String experiment) {}
+
+  /** The POST /v1/feedback body. */
+  record FeedbackBody(String queryId, String chunkId, Double useful, String tenant) {}
 
   private final SearchService search;
   private final ChunkSearcher searcher;
@@ -59,6 +77,8 @@ public final class QueryHttpServer implements AutoCloseable {
   private final Router router;
   private volatile Function<String, Optional<Map<String, Object>>> pipeline = docId -> Optional.empty();
   private volatile Answerer answerer;
+  private volatile ApiKeys apiKeys = ApiKeys.fromEnvironment(System.getenv());
+  private volatile Experiments experiments = Experiments.none();
 
   /**
    * Binds the port; {@link #start()} begins serving.
@@ -77,11 +97,14 @@ public final class QueryHttpServer implements AutoCloseable {
         .get("/v1/search", this::searchGet)
         .post("/v1/search", this::searchPost)
         .post("/v1/answer", this::answer)
+        .post("/v1/feedback", this::feedback)
+        .get("/v1/experiments/{name}", this::experiment)
         .get("/v1/documents/{docId...}", this::document)
+        .get("/openapi.json", r -> Responses.json(r.exchange(), 200, OpenApi.document()))
         .get("/health", r -> Responses.json(r.exchange(), 200, Map.of("status", "UP")))
         .get("/ready", this::ready)
         .get("/metrics", r -> Responses.text(r.exchange(), 200, PROMETHEUS_CONTENT_TYPE, Metrics.scrape()));
-    this.server = HttpServers.create(port, SafeHandler.wrap(router));
+    this.server = HttpServers.create(port, SafeHandler.wrap(r -> new Authentication(apiKeys, router).handle(r)));
   }
 
   /** Adds routes served by other packages (the status page); call before {@link #start()}. */
@@ -102,6 +125,23 @@ public final class QueryHttpServer implements AutoCloseable {
   /** Answers {@code POST /v1/answer} (default: {@link ExtractiveAnswerer}); see {@code Answerers}. */
   public QueryHttpServer answerer(Answerer value) {
     this.answerer = Objects.requireNonNull(value, "answerer");
+    return this;
+  }
+
+  /** Requires these keys instead of those of the environment ({@link ApiKeys#open()}: none). */
+  public QueryHttpServer apiKeys(ApiKeys value) {
+    this.apiKeys = Objects.requireNonNull(value, "apiKeys");
+    return this;
+  }
+
+  /** Whether requests are served without an API key. */
+  public boolean isOpen() {
+    return apiKeys.isOpen();
+  }
+
+  /** Serves searches that carry a user id through these A/B experiments (default: none). */
+  public QueryHttpServer experiments(Experiments value) {
+    this.experiments = Objects.requireNonNull(value, "experiments");
     return this;
   }
 
@@ -127,7 +167,8 @@ public final class QueryHttpServer implements AutoCloseable {
       if (name.startsWith(FILTER_PREFIX) && name.length() > FILTER_PREFIX.length()) {
         filter.put(name.substring(FILTER_PREFIX.length()), params.get(name).orElseThrow());
       } else if (!SEARCH_PARAMS.contains(name)) {
-        throw HttpError.badRequest("unknown parameter '" + name + "'; known: q, k, mode, tenant, rerank, filter.KEY");
+        throw HttpError.badRequest("unknown parameter '" + name
+            + "'; known: q, k, mode, tenant, rerank, expand, user, experiment, filter.KEY");
       }
     }
     rejectRerank(params.booleanParam("rerank", false));
@@ -135,10 +176,33 @@ public final class QueryHttpServer implements AutoCloseable {
         params.required("q"),
         params.intParam("k", SearchRequest.DEFAULT_K, 1, search.config().maxK()),
         params.get("mode").map(SearchMode::parse).orElse(SearchMode.HYBRID),
-        params.get("tenant").orElse(null),
+        Authentication.tenant(r, params.get("tenant").orElse(null), null),
         filter,
-        params.booleanParam("rerank", false));
-    Responses.json(r.exchange(), 200, search.search(request));
+        params.booleanParam("rerank", false),
+        params.booleanParam("expand", false));
+    respond(r, request, user(r, params.get("user").orElse(null)), params.get("experiment").orElse(null));
+  }
+
+  private static String user(Request r, String given) {
+    return r.header(USER_HEADER).filter(h -> !h.isBlank()).orElse(given);
+  }
+
+  /** Searches, through the user's experiment variant when there is one, which adds {@code experiment} to the answer. */
+  private void respond(Request r, SearchRequest request, String user, String experimentName) throws IOException {
+    Optional<Experiments.Assignment> assignment = experiments.assign(experimentName, user);
+    if (assignment.isEmpty()) {
+      Responses.json(r.exchange(), 200, search.search(request));
+      return;
+    }
+    Experiments.Assignment a = assignment.get();
+    SearchRequest routed = new SearchRequest(request.query(), request.k(), request.mode(), request.tenant(),
+        request.filter(), a.variant().rerank(request.rerank()), request.expand());
+    long start = System.nanoTime();
+    SearchResponse response = a.service().search(routed);
+    String queryId = experiments.served(a, routed.tenant(), response, System.nanoTime() - start);
+    Map<String, Object> body = HttpJson.mapper().convertValue(response, MAP);
+    body.put("experiment", Map.of("name", a.experiment().name(), "variant", a.variant().name(), "queryId", queryId));
+    Responses.json(r.exchange(), 200, body);
   }
 
   private void searchPost(Request r) throws IOException {
@@ -152,9 +216,29 @@ public final class QueryHttpServer implements AutoCloseable {
     }
     rejectRerank(Boolean.TRUE.equals(body.rerank()));
     SearchRequest request = new SearchRequest(body.query(), k,
-        body.mode() == null ? SearchMode.HYBRID : SearchMode.parse(body.mode()), body.tenant(), body.filter(),
-        Boolean.TRUE.equals(body.rerank()));
-    Responses.json(r.exchange(), 200, search.search(request));
+        body.mode() == null ? SearchMode.HYBRID : SearchMode.parse(body.mode()),
+        Authentication.tenant(r, body.tenant(), null), body.filter(),
+        Boolean.TRUE.equals(body.rerank()), Boolean.TRUE.equals(body.expand()));
+    respond(r, request, user(r, body.user()), body.experiment());
+  }
+
+  private void feedback(Request r) throws IOException {
+    FeedbackBody body = r.json(FeedbackBody.class, Request.DEFAULT_MAX_BODY_BYTES);
+    if (body.queryId() == null || body.queryId().isBlank() || body.useful() == null) {
+      throw HttpError.badRequest("fields 'queryId' and 'useful' (0 to 1) are required");
+    }
+    String tenant = Authentication.tenant(r, body.tenant(), SearchRequest.DEFAULT_TENANT);
+    if (!experiments.feedback(body.queryId(), body.chunkId(), body.useful(), tenant)) {
+      throw HttpError.notFound("no experiment query '" + body.queryId() + "' (unknown, expired or another tenant's)");
+    }
+    Responses.json(r.exchange(), 202, Map.of("status", "recorded"));
+  }
+
+  private void experiment(Request r) throws IOException {
+    String name = r.pathParam("name");
+    Map<String, Object> report = experiments.report(name)
+        .orElseThrow(() -> HttpError.notFound("no experiment '" + name + "'; configured: " + experiments.names()));
+    Responses.json(r.exchange(), 200, report);
   }
 
   private void rejectRerank(boolean rerank) {
@@ -173,12 +257,12 @@ public final class QueryHttpServer implements AutoCloseable {
       throw HttpError.badRequest("field 'query' is required and must not be blank");
     }
     Responses.json(r.exchange(), 200, answerer.answer(body.query(),
-        body.tenant() == null ? SearchRequest.DEFAULT_TENANT : body.tenant()));
+        Authentication.tenant(r, body.tenant(), SearchRequest.DEFAULT_TENANT)));
   }
 
   private void document(Request r) throws IOException {
     String docId = r.pathParam("docId");
-    String tenant = r.query().get("tenant").orElse(SearchRequest.DEFAULT_TENANT);
+    String tenant = Authentication.tenant(r, r.query().get("tenant").orElse(null), SearchRequest.DEFAULT_TENANT);
     if (tenant.isBlank()) {
       throw HttpError.badRequest("parameter 'tenant' must not be blank");
     }

@@ -5,11 +5,15 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** Which retrievers answer a query: BM25 only, vectors only, or both fused (see {@link Fusion}). */
+/**
+ * Which retrievers answer a query: BM25 only, vectors only, both fused (see {@link Fusion}), or hierarchically: the
+ * best documents by their best fused chunk first, then the best chunks within each of those documents.
+ */
 public enum SearchMode {
   KEYWORD,
   VECTOR,
-  HYBRID;
+  HYBRID,
+  HIERARCHICAL;
 
   /** The name on the wire ({@code mode} parameter, response field, metric tag). */
   @JsonValue

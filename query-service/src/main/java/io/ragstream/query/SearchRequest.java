@@ -14,9 +14,11 @@ import java.util.Map;
  * @param filter exact-match conditions on chunk metadata, all of which must hold; defaults to none
  * @param rerank whether the configured reranker re-scores the retrieved candidates; a service without one refuses
  *     the request rather than silently skipping the step
+ * @param expand whether the query is also searched in the configured expander's rephrasings (multi-query), the
+ *     rankings fused by RRF; a service without an expander refuses the request
  */
 public record SearchRequest(String query, int k, SearchMode mode, String tenant, Map<String, String> filter,
-    boolean rerank) {
+    boolean rerank, boolean expand) {
   public static final int DEFAULT_K = 10;
   public static final String DEFAULT_TENANT = "default";
 
@@ -43,6 +45,12 @@ public record SearchRequest(String query, int k, SearchMode mode, String tenant,
       });
       filter = Map.copyOf(filter);
     }
+  }
+
+  /** A search without multi-query expansion. */
+  public SearchRequest(String query, int k, SearchMode mode, String tenant, Map<String, String> filter,
+      boolean rerank) {
+    this(query, k, mode, tenant, filter, rerank, false);
   }
 
   /** A search without rerank. */

@@ -9,6 +9,7 @@ import io.ragstream.indexer.store.Hit;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.query.cache.CacheKey;
 import io.ragstream.query.cache.QueryCache;
+import io.ragstream.query.expand.QueryExpander;
 import io.ragstream.query.rerank.Reranker;
 import io.ragstream.runtime.Metrics;
 import java.io.IOException;
@@ -36,7 +37,10 @@ import java.util.function.Supplier;
  * the retriever, so each returns its top candidates <em>among allowed chunks</em>), and fuses the two ranked lists
  * ({@link HybridFusion}). An optional {@link Reranker} re-scores the best fused candidates; asking for rerank
  * without one is an {@link IllegalArgumentException} (HTTP 400), never a silent no-op. An optional
- * {@link QueryCache} answers repeated queries; see {@link CacheKey} for what separates two cached answers.
+ * {@link QueryCache} answers repeated queries; see {@link CacheKey} for what separates two cached answers. An
+ * optional {@link QueryExpander} adds rephrasings of a query ({@code expand}), each searched like the query, the
+ * rankings fused by RRF. {@link SearchMode#HIERARCHICAL} ranks documents by their best fused chunk, then searches
+ * within the best ones.
  *
  * <p>Each search is timed in the {@code ragstream.query.latency} timer, tagged by mode, with a percentile histogram
  * so Prometheus can compute p50/p95/p99 across instances; cache lookups count in {@code ragstream.query.cache}
@@ -46,6 +50,11 @@ public final class SearchService implements AutoCloseable {
   public static final String KEYWORD = "keyword";
   public static final String VECTOR = "vector";
   public static final String RERANK = "rerank";
+  /** The rank key of a result's document in hierarchical mode, and of its multi-query fusion. */
+  public static final String DOCUMENT = "document";
+  public static final String MULTI_QUERY = "multiQuery";
+  /** How many documents hierarchical mode opens (fewer when {@code k} is smaller). */
+  public static final int HIERARCHICAL_DOCUMENTS = 3;
   public static final String LATENCY_METER = "ragstream.query.latency";
   public static final String CACHE_METER = "ragstream.query.cache";
 
@@ -56,6 +65,8 @@ public final class SearchService implements AutoCloseable {
   private final QueryCache cache;
   private final Supplier<String> generation;
   private final Reranker reranker;
+  private final QueryExpander expander;
+  private final Builder origin;
   private final Map<SearchMode, Timer> latency = new EnumMap<>(SearchMode.class);
   private final Counter hits;
   private final Counter misses;
@@ -79,6 +90,8 @@ public final class SearchService implements AutoCloseable {
     this.cache = b.cache;
     this.generation = b.generation;
     this.reranker = b.reranker;
+    this.expander = b.expander;
+    this.origin = b;
     // registered up front so dashboards show every mode from the start, not after its first query
     for (SearchMode mode : SearchMode.values()) {
       latency.put(mode, Timer.builder(LATENCY_METER)
@@ -103,6 +116,19 @@ public final class SearchService implements AutoCloseable {
     return config;
   }
 
+  /**
+   * A service with other settings and every other part (store, model, cache, reranker, expander, metrics) the same:
+   * an A/B experiment's variant. Close it separately.
+   */
+  public SearchService withConfig(SearchConfig value) {
+    return new SearchService(origin.copy().config(value));
+  }
+
+  /** Whether an expander is configured, i.e. whether {@code expand: true} is accepted. */
+  public boolean canExpand() {
+    return expander != null;
+  }
+
   /** Whether a reranker is configured, i.e. whether {@code rerank: true} is accepted. */
   public boolean canRerank() {
     return reranker != null;
@@ -123,6 +149,10 @@ public final class SearchService implements AutoCloseable {
       throw new IllegalArgumentException(
           "rerank is not configured: this server has no reranker model; retry without rerank");
     }
+    if (request.expand() && expander == null) {
+      throw new IllegalArgumentException(
+          "expand is not configured: this server has no chat endpoint (RAGSTREAM_LLM_BASE_URL); retry without expand");
+    }
     if (cache == null) {
       return compute(request);
     }
@@ -141,7 +171,8 @@ public final class SearchService implements AutoCloseable {
   }
 
   private String settings() {
-    return config.fingerprint() + ";model=" + model.id() + ";reranker=" + (reranker == null ? "-" : reranker.id());
+    return config.fingerprint() + ";model=" + model.id() + ";reranker=" + (reranker == null ? "-" : reranker.id())
+        + ";expander=" + (expander == null ? "-" : expander.id());
   }
 
   private SearchResponse compute(SearchRequest request) throws IOException {
@@ -149,17 +180,93 @@ public final class SearchService implements AutoCloseable {
     SearchFilter filter = new SearchFilter(request.tenant(), request.filter(), null);
     // with rerank, retrieve more than k so the reranker can promote a chunk the retrievers ranked lower
     int n = request.rerank() ? Math.max(request.k(), config.rerankCandidates()) : request.k();
-    List<SearchResult> results = switch (request.mode()) {
-      case KEYWORD -> HybridFusion.single(KEYWORD, keywordSearch(request.query(), n, filter), n);
-      case VECTOR -> HybridFusion.single(VECTOR, vectorSearch(request.query(), n, filter), n);
-      case HYBRID -> hybrid(request.query(), n, filter);
-    };
+    List<SearchResult> results = request.expand()
+        ? multiQuery(request.mode(), request.query(), n, filter)
+        : retrieve(request.mode(), request.query(), n, filter);
     if (request.rerank()) {
       results = rerank(request.query(), results, request.k());
     }
     long nanos = System.nanoTime() - start;
     latency.get(request.mode()).record(nanos, TimeUnit.NANOSECONDS);
     return new SearchResponse(results, TimeUnit.NANOSECONDS.toMillis(nanos), request.mode());
+  }
+
+  private List<SearchResult> retrieve(SearchMode mode, String query, int n, SearchFilter filter) throws IOException {
+    return switch (mode) {
+      case KEYWORD -> HybridFusion.single(KEYWORD, keywordSearch(query, n, filter), n);
+      case VECTOR -> HybridFusion.single(VECTOR, vectorSearch(query, n, filter), n);
+      case HYBRID -> hybrid(query, n, filter);
+      case HIERARCHICAL -> hierarchical(query, n, filter);
+    };
+  }
+
+  /** The query and its rephrasings searched in parallel, fused by RRF over their rankings. */
+  private List<SearchResult> multiQuery(SearchMode mode, String query, int n, SearchFilter filter)
+      throws IOException {
+    List<String> queries = new ArrayList<>();
+    queries.add(query);
+    queries.addAll(expander.expand(query));
+    List<Future<List<SearchResult>>> futures = new ArrayList<>();
+    for (String q : queries) {
+      futures.add(executor.submit(() -> retrieve(mode, q, n, filter)));
+    }
+    List<List<SearchResult>> rankings = new ArrayList<>();
+    try {
+      for (Future<List<SearchResult>> f : futures) {
+        rankings.add(f.get());
+      }
+    } catch (ExecutionException e) {
+      throw rethrow(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for an expanded query");
+    } finally {
+      futures.forEach(f -> f.cancel(true));
+    }
+    return HybridFusion.multiQuery(rankings, config.rrfK(), n);
+  }
+
+  /**
+   * Documents first: a hybrid search over the candidates ranks documents by their best chunk; then, per document
+   * in that order, a hybrid search restricted to it picks its best chunks, so a chunk of a top document that was not
+   * among the global candidates can still be shown with its siblings. The query is embedded once.
+   */
+  private List<SearchResult> hierarchical(String query, int k, SearchFilter filter) throws IOException {
+    int n = Math.max(k, config.candidatesPerRetriever());
+    float[] vector = guardedEmbed(query);
+    List<SearchResult> pool = fusion.fuse(keywordSearch(query, n, filter),
+        guarded(() -> searcher.vectorSearch(vector, n, filter)), n);
+    List<String> documents = pool.stream().map(SearchResult::docId).distinct()
+        .limit(Math.min(HIERARCHICAL_DOCUMENTS, k)).toList();
+    int perDocument = documents.isEmpty() ? 0 : (k + documents.size() - 1) / documents.size();
+    List<Future<List<SearchResult>>> within = new ArrayList<>();
+    for (String docId : documents) {
+      SearchFilter inDoc = new SearchFilter(filter.tenant(), filter.metadata(), docId);
+      within.add(executor.submit(() -> fusion.fuse(keywordSearch(query, perDocument, inDoc),
+          guarded(() -> searcher.vectorSearch(vector, perDocument, inDoc)), perDocument)));
+    }
+    List<List<SearchResult>> byDocument = new ArrayList<>();
+    try {
+      for (Future<List<SearchResult>> f : within) {
+        byDocument.add(f.get());
+      }
+    } catch (ExecutionException e) {
+      throw rethrow(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while searching within documents");
+    } finally {
+      within.forEach(f -> f.cancel(true));
+    }
+    return HybridFusion.byDocument(byDocument, k);
+  }
+
+  private float[] guardedEmbed(String query) throws IOException {
+    try {
+      return model.embedQuery(query);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("model rejected a validated query", e);
+    }
   }
 
   @Override
@@ -258,10 +365,28 @@ public final class SearchService implements AutoCloseable {
     private QueryCache cache;
     private Supplier<String> generation = () -> "-";
     private Reranker reranker;
+    private QueryExpander expander;
 
     private Builder(ChunkSearcher searcher, EmbeddingModel model) {
       this.searcher = searcher;
       this.model = model;
+    }
+
+    private Builder copy() {
+      Builder b = new Builder(searcher, model);
+      b.config = config;
+      b.registry = registry;
+      b.cache = cache;
+      b.generation = generation;
+      b.reranker = reranker;
+      b.expander = expander;
+      return b;
+    }
+
+    /** Enables {@code expand: true}: the query's rephrasings are searched too. */
+    public Builder expander(QueryExpander value) {
+      this.expander = Objects.requireNonNull(value, "expander");
+      return this;
     }
 
     public Builder config(SearchConfig value) {

@@ -32,6 +32,10 @@ public record CacheKey(String tenant, String digest) {
         .append(request.k()).append('\n')
         .append(request.rerank()).append('\n')
         .append(settings).append('\n');
+    if (request.expand()) {
+      // only when on, so keys of searches without expansion stay what they were
+      parts.append("expand\n");
+    }
     new TreeMap<>(request.filter()).forEach((k, v) -> parts.append(k.length()).append(':').append(k)
         .append('=').append(v.length()).append(':').append(v).append('\n'));
     parts.append(normalise(request.query(), request.rerank()));

@@ -4,6 +4,7 @@ import io.ragstream.query.status.ProgressJson;
 import io.ragstream.query.status.StatusView;
 import io.ragstream.runtime.http.Request;
 import io.ragstream.runtime.http.Responses;
+import io.ragstream.runtime.http.RequestHandler;
 import io.ragstream.runtime.http.Router;
 import io.ragstream.runtime.lag.ConsumerLagMonitor;
 import io.ragstream.runtime.lag.LagSnapshot;
@@ -36,7 +37,12 @@ public final class StatusPage {
 
   /** Registers {@code GET /} and {@code GET /v1/ops/overview}. */
   public void register(Router router) {
-    router.get("/", this::page).get("/v1/ops/overview", this::overview);
+    routes(router, this::page, this::overview);
+  }
+
+  /** The status page's routes with the given handlers; shared with the OpenAPI test so both see the same paths. */
+  public static Router routes(Router router, RequestHandler page, RequestHandler overview) {
+    return router.get("/", page).get("/v1/ops/overview", overview);
   }
 
   private void page(Request r) throws IOException {

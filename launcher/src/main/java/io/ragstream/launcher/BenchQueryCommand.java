@@ -1,0 +1,211 @@
+package io.ragstream.launcher;
+
+import io.ragstream.embedding.EmbeddingModels;
+import io.ragstream.embedding.OnnxEmbeddingModel;
+import io.ragstream.indexer.lucene.LuceneStore;
+import io.ragstream.indexer.store.StoredChunk;
+import io.ragstream.indexer.store.WriteBatch;
+import io.ragstream.query.SearchConfig;
+import io.ragstream.query.SearchMode;
+import io.ragstream.query.SearchRequest;
+import io.ragstream.query.SearchService;
+import io.ragstream.query.cache.CaffeineQueryCache;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ragstream bench query}: query latency over a synthetic corpus written straight into a Lucene store (no
+ * pipeline). Chunk texts are drawn from a Zipf-distributed synthetic vocabulary, so BM25 sees realistic posting-list
+ * lengths. Embedding 100k chunks with MiniLM would take most of an hour on 2 cores, so only {@code --distinct} texts
+ * are embedded by the real model and each chunk takes one of their vectors plus small Gaussian noise (renormalised):
+ * the HNSW graph then holds 100k distinct points clustered like real topics. Queries are embedded by the real model
+ * at query time, inside the measured interval.
+ */
+@Command(name = "query", mixinStandardHelpOptions = true,
+    description = "Hybrid query latency (p50/p99, query embedding included) and cached p50 over a synthetic corpus;"
+        + " last line RESULT hybrid_p50_ms=<x> hybrid_p99_ms=<y> cached_p50_ms=<z>.")
+final class BenchQueryCommand implements Callable<Integer> {
+  @Option(names = "--chunks", defaultValue = "100000", description = "chunks in the corpus (default: ${DEFAULT-VALUE})")
+  int chunks;
+
+  @Option(names = "--distinct", defaultValue = "1000",
+      description = "texts embedded by the real model, whose vectors the chunks reuse (default: ${DEFAULT-VALUE})")
+  int distinct;
+
+  @Option(names = "--queries", defaultValue = "500", description = "measured queries (default: ${DEFAULT-VALUE})")
+  int queries;
+
+  @Option(names = "--model", defaultValue = "all-minilm-l6-v2", description = "embedding model")
+  String model;
+
+  @Option(names = "--data-dir", description = "where the index is written (default: a temporary directory)")
+  Path dataDir;
+
+  private static final int WORDS_PER_CHUNK = 60;
+  private static final int BASE_WORDS = 16;
+  private static final int VOCABULARY = 20_000;
+  private static final String[] SYLLABLES = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "pe", "da", "go", "zu",
+      "ba", "fi", "ho", "je", "ly", "mo", "qu", "wi"};
+
+  @Override
+  public Integer call() throws Exception {
+    SplittableRandom random = new SplittableRandom(42);
+    String[] words = vocabulary();
+    double[] zipf = zipfCdf(words.length);
+    Path dir = dataDir != null ? dataDir : Files.createTempDirectory("ragstream-bench-query");
+    try (OnnxEmbeddingModel embedder = EmbeddingModels.load(model);
+        LuceneStore store = LuceneStore.open(dir.resolve("index"), "bench")) {
+      long t0 = System.nanoTime();
+      List<String> bases = new ArrayList<>();
+      for (int i = 0; i < distinct; i++) {
+        bases.add(text(random, words, zipf, BASE_WORDS)); // short: only its vector is used
+      }
+      float[][] baseVectors = new float[distinct][];
+      for (int i = 0; i < distinct; i += 64) {
+        float[][] batch = embedder.embedAll(bases.subList(i, Math.min(distinct, i + 64)));
+        System.arraycopy(batch, 0, baseVectors, i, batch.length);
+        if (i % 256 == 0) {
+          System.out.printf("embedding: %d of %d%n", i, distinct);
+        }
+      }
+      System.out.printf("embedded %d distinct texts in %.1f s%n", distinct, seconds(t0));
+      long t1 = System.nanoTime();
+      List<StoredChunk> batch = new ArrayList<>();
+      for (int i = 0; i < chunks; i++) {
+        String docId = "doc-" + (i / 10);
+        batch.add(new StoredChunk("c" + i, docId, SearchRequest.DEFAULT_TENANT, 1L, i % 10, "Title " + docId,
+            List.of("Section " + (i % 10)), text(random, words, zipf, WORDS_PER_CHUNK), docId + ".txt", Map.of(),
+            embedder.id(), noisy(baseVectors[i % distinct], random), System.currentTimeMillis()));
+        if (batch.size() == 10_000 || i == chunks - 1) {
+          store.write(new WriteBatch(batch, List.of()));
+          batch = new ArrayList<>();
+          System.out.printf("indexed %d chunks, %.0f s%n", i + 1, seconds(t1));
+        }
+      }
+      System.out.printf("indexed %d chunks in %.1f s (%s)%n", chunks, seconds(t1), dir);
+
+      List<String> qs = new ArrayList<>();
+      for (int i = 0; i < queries; i++) {
+        qs.add(text(random, words, zipf, 2 + random.nextInt(3)));
+      }
+      double[] hybrid;
+      double[] cached;
+      try (SearchService plain = SearchService.builder(store, embedder).config(SearchConfig.defaults()).build();
+          SearchService withCache = SearchService.builder(store, embedder).config(SearchConfig.defaults())
+              .cache(new CaffeineQueryCache(100_000, Duration.ofHours(1)), () -> "bench").build()) {
+        for (int i = 0; i < 50; i++) { // warm-up: JIT, ONNX Runtime session, Lucene caches
+          plain.search(request(text(random, words, zipf, 3)));
+        }
+        hybrid = time(plain, qs);
+        time(withCache, qs); // fills the cache
+        cached = time(withCache, qs);
+      }
+      System.out.printf("%-22s %8s %8s %8s%n", "hybrid top-10", "p50 ms", "p99 ms", "mean ms");
+      System.out.printf("%-22s %8.2f %8.2f %8.2f%n", "computed (embedding)", pct(hybrid, 50), pct(hybrid, 99),
+          Arrays.stream(hybrid).average().orElse(0));
+      System.out.printf("%-22s %8.3f %8.3f %8.3f%n", "cached", pct(cached, 50), pct(cached, 99),
+          Arrays.stream(cached).average().orElse(0));
+      System.out.printf("date %s, %d cores, JDK %s%n", LocalDate.now(), Runtime.getRuntime().availableProcessors(),
+          Runtime.version());
+      System.out.printf("RESULT hybrid_p50_ms=%.2f hybrid_p99_ms=%.2f cached_p50_ms=%.3f%n", pct(hybrid, 50),
+          pct(hybrid, 99), pct(cached, 50));
+    } finally {
+      if (dataDir == null) { // a temporary index of ~0.5 GB is not worth keeping
+        try (var paths = Files.walk(dir)) {
+          for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
+        }
+      }
+    }
+    return 0;
+  }
+
+  private static SearchRequest request(String q) {
+    return new SearchRequest(q, 10, SearchMode.HYBRID, null, Map.of());
+  }
+
+  private static double[] time(SearchService service, List<String> qs) throws Exception {
+    double[] ms = new double[qs.size()];
+    for (int i = 0; i < qs.size(); i++) {
+      long start = System.nanoTime();
+      service.search(request(qs.get(i)));
+      ms[i] = (System.nanoTime() - start) / 1e6;
+    }
+    return ms;
+  }
+
+  private static double pct(double[] values, int p) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[Math.max(0, (int) Math.ceil(p / 100.0 * sorted.length) - 1)]; // nearest rank
+  }
+
+  private static double seconds(long since) {
+    return (System.nanoTime() - since) / 1e9;
+  }
+
+  private static String[] vocabulary() {
+    String[] words = new String[VOCABULARY];
+    for (int i = 0; i < VOCABULARY; i++) {
+      StringBuilder w = new StringBuilder();
+      for (int n = i, parts = 0; parts < 2 || n > 0; parts++, n /= SYLLABLES.length) {
+        w.append(SYLLABLES[n % SYLLABLES.length]);
+      }
+      words[i] = w.toString();
+    }
+    return words;
+  }
+
+  /** Cumulative Zipf (s = 1) weights: word frequencies in text fall off like this. */
+  private static double[] zipfCdf(int n) {
+    double[] cdf = new double[n];
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += 1.0 / (i + 1);
+      cdf[i] = sum;
+    }
+    for (int i = 0; i < n; i++) {
+      cdf[i] /= sum;
+    }
+    return cdf;
+  }
+
+  private static String text(SplittableRandom random, String[] words, double[] cdf, int count) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < count; i++) {
+      int idx = Arrays.binarySearch(cdf, random.nextDouble());
+      b.append(i == 0 ? "" : " ").append(words[Math.min(words.length - 1, idx < 0 ? -idx - 1 : idx)]);
+    }
+    return b.toString();
+  }
+
+  private static float[] noisy(float[] base, SplittableRandom random) {
+    float[] v = new float[base.length];
+    double norm = 0;
+    for (int i = 0; i < v.length; i++) {
+      // per-dimension sigma 0.02 moves a unit vector by about 0.4 (cosine ~0.92 to its base)
+      v[i] = (float) (base[i] + 0.02 * gaussian(random));
+      norm += v[i] * v[i];
+    }
+    float inv = (float) (1 / Math.sqrt(norm));
+    for (int i = 0; i < v.length; i++) {
+      v[i] *= inv;
+    }
+    return v;
+  }
+
+  private static double gaussian(SplittableRandom random) {
+    return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+  }
+}

@@ -1,0 +1,52 @@
+package io.ragstream.query.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ApiKeysTest {
+  @Test
+  void mapsKeysFromAFileOfDigestsAndFromPairsToTenants(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("keys");
+    Files.writeString(file, "# comment\n\n" + ApiKeys.sha256Hex("alpha-secret") + " acme\n");
+    ApiKeys keys = ApiKeys.fromEnvironment(Map.of(ApiKeys.KEYS_FILE_ENV, file.toString(),
+        ApiKeys.KEYS_ENV, "beta-secret=globex, gamma=acme"));
+
+    assertThat(keys.isOpen()).isFalse();
+    assertThat(keys.tenantOf("alpha-secret")).hasValue("acme");
+    assertThat(keys.tenantOf("beta-secret")).hasValue("globex");
+    assertThat(keys.tenantOf("gamma")).hasValue("acme");
+    assertThat(keys.tenantOf("wrong")).isEmpty();
+    assertThat(keys.tenantOf(null)).isEmpty();
+  }
+
+  @Test
+  void neverShowsAKeyInTextOrErrors() {
+    ApiKeys keys = ApiKeys.fromEnvironment(Map.of(ApiKeys.KEYS_ENV, "s3cr3t-key=acme"));
+
+    assertThat(keys.toString()).doesNotContain("s3cr3t").contains("1 keys").contains("acme");
+    assertThatThrownBy(() -> ApiKeys.fromEnvironment(Map.of(ApiKeys.KEYS_ENV, "ok=acme,s3cr3t-no-tenant")))
+        .hasMessageContaining("entry 2").hasMessageNotContaining("s3cr3t");
+  }
+
+  @Test
+  void rejectsMalformedConfiguration() {
+    assertThatThrownBy(() -> ApiKeys.ofDigests(Map.of("abc", "t"))).hasMessageContaining("SHA-256");
+    assertThatThrownBy(() -> ApiKeys.fromEnvironment(Map.of(ApiKeys.KEYS_ENV, "k=a,k=b")))
+        .hasMessageContaining("tenants 'a' and 'b'");
+    assertThatThrownBy(() -> ApiKeys.fromEnvironment(Map.of(ApiKeys.KEYS_FILE_ENV, "/nonexistent/keys")))
+        .hasMessageContaining("cannot read");
+  }
+
+  @Test
+  void withoutKeysIsOpen() {
+    assertThat(ApiKeys.fromEnvironment(Map.of()).isOpen()).isTrue();
+    assertThat(ApiKeys.sha256Hex("abc"))
+        .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
+}
