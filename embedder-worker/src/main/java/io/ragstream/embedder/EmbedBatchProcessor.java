@@ -101,14 +101,12 @@ public final class EmbedBatchProcessor implements BatchProcessor {
   }
 
   /**
-   * The text the model sees: the heading path, then the chunk. Headings give a short chunk the context that a reader
-   * of the section has; they cost a few tokens of the model's window, which the chunk size leaves room for.
+   * The text the model sees: the chunk's text as the chunker made it. Whether that text starts with the heading path
+   * is the chunker's decision ({@code chunker.heading-prefix}), so keyword index and vector see the same words and
+   * the setting can be switched off (and measured) in one place.
    */
   public static String embeddingText(Chunk chunk) {
-    if (chunk.getHeadings().isEmpty()) {
-      return chunk.getText();
-    }
-    return String.join(" > ", chunk.getHeadings()) + "\n" + chunk.getText();
+    return chunk.getText();
   }
 
   private static List<Float> toList(float[] vector) {

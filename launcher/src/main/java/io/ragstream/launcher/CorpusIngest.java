@@ -82,8 +82,8 @@ final class CorpusIngest {
       AtomicInteger published = new AtomicInteger();
       // republishing is safe: identical content is a no-op downstream, so a resumed ingestion just continues
       dataset.forEachDoc(doc -> {
-        publisher.publish(doc.id(), tenant, "text/plain", doc.id() + ".txt",
-            doc.body().getBytes(StandardCharsets.UTF_8), Map.of());
+        publisher.publish(doc.id(), tenant, "text/markdown", doc.id() + ".md",
+            markdown(doc).getBytes(StandardCharsets.UTF_8), Map.of());
         if (published.incrementAndGet() % 1000 == 0) {
           log.println("published " + published.get() + " documents");
         }
@@ -122,6 +122,15 @@ final class CorpusIngest {
     }
   }
 
+  /**
+   * A BEIR document as the structured document it is: the title as its heading, the text as its body. The chunker
+   * then treats the title like any document's heading (the heading-prefix setting decides whether each chunk's text
+   * repeats it), which is what lets eval measure that setting.
+   */
+  static String markdown(BeirDataset.CorpusDoc doc) {
+    return doc.title().isBlank() ? doc.text() : "# " + doc.title().strip() + "\n\n" + doc.text();
+  }
+
   private String fingerprint() throws IOException {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -130,7 +139,7 @@ final class CorpusIngest {
       }
       // the chunker's settings change the chunks, so an index built with others is not reused
       Map<String, String> chunker = ChunkerSettings.fromEnvironment();
-      sha.update(("\n" + modelId + "\n" + tenant + (chunker.isEmpty() ? "" : "\n" + chunker))
+      sha.update(("\nmarkdown\n" + modelId + "\n" + tenant + (chunker.isEmpty() ? "" : "\n" + chunker))
           .getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(sha.digest());
     } catch (NoSuchAlgorithmException e) {
