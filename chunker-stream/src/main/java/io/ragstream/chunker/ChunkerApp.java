@@ -7,6 +7,7 @@ import io.ragstream.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -48,7 +49,10 @@ public final class ChunkerApp implements AutoCloseable {
 
   @Override
   public void close() {
-    streams.close(Duration.ofSeconds(30));
+    // Leave the group: Streams stays a member by default, so a restarted (or the remaining) instance would wait out
+    // session.timeout.ms (45 s) in a rebalance before processing again, and this close would wait with it.
+    streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        .withTimeout(Duration.ofSeconds(30)));
     streamsMetrics.close();
   }
 }

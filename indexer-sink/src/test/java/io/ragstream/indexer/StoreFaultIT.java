@@ -28,7 +28,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,8 +46,10 @@ class StoreFaultIT {
   private static final int MAX_POLL = 100;
   private static final Serializer<EmbeddedChunk> EMBEDDINGS = Topics.EMBEDDINGS.valueSerde().serializer();
 
+  @TempDir static Path brokerDir;
   @TempDir Path dir;
-  private EmbeddedKafka kafka;
+  private static EmbeddedKafka kafka;
+  private static int testNumber;
   private KafkaSettings settings;
   private LuceneStore lucene;
   private FaultyStore store;
@@ -54,10 +58,22 @@ class StoreFaultIT {
   private final MeterRegistry metrics = new SimpleMeterRegistry();
   private final Map<String, String> docOfChunk = new HashMap<>();
 
+  @BeforeAll
+  static void startBroker() {
+    kafka = EmbeddedKafka.start(brokerDir, 0);
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
   @BeforeEach
   void start() throws Exception {
-    kafka = EmbeddedKafka.start(dir, 0);
-    settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
+    // one broker for the class; each test has topics and groups of its own
+    settings = new KafkaSettings(kafka.bootstrapServers(), "fault" + (++testNumber) + ".");
     TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), (short) 1, Topics.ALL,
         Duration.ofSeconds(60));
     lucene = LuceneStore.open(dir.resolve("index"), "g1");
@@ -74,9 +90,6 @@ class StoreFaultIT {
     }
     if (lucene != null) {
       lucene.close();
-    }
-    if (kafka != null) {
-      kafka.close();
     }
   }
 
@@ -96,7 +109,8 @@ class StoreFaultIT {
     assertThat(failed).allSatisfy(batch -> assertThat(batch).hasSizeLessThanOrEqualTo(MAX_POLL));
     assertThat(failed.get(1)).as("a retry writes the same batch again").isEqualTo(failed.get(0));
     assertThat(failed.get(2)).isEqualTo(failed.get(0));
-    assertThat(metrics.counter("ragstream.indexer.store.failures", "store", "lucene").count()).isGreaterThanOrEqualTo(4);
+    assertThat(metrics.counter("ragstream.indexer.store.failures", "store", "lucene").count())
+        .isGreaterThanOrEqualTo(4);
 
     store.mode(FaultyStore.Mode.HEALTHY);
     await().atMost(PATIENCE).until(() -> lucene.chunkCount() == healthy.size() + during.size());

@@ -37,6 +37,9 @@ final class BenchChaosCommand implements Callable<Integer> {
     Path dir = dataDir != null ? dataDir : Files.createTempDirectory("ragstream-bench-chaos");
     ChaosRun.Report report = new ChaosRun(dir, new ChaosRun.Settings(docs, killsPerStage, !noBrokerRestart, seed,
         Duration.ofSeconds(timeoutSeconds)), System.out).run();
+    System.out.printf("RESULT chaos_documents=%d chaos_faults=%d chaos_lost=%d chaos_duplicated=%d chaos_stale=%d"
+        + " chaos_of_deleted=%d chaos_unexpected=%d%n", report.documents(),
+        report.stageKills() + report.brokerRestarts(), report.lost(), report.duplicated(), report.stale(), report.ofDeleted(), report.unexpected());
     return report.clean() ? 0 : 1;
   }
 }

@@ -132,6 +132,8 @@ final class ChaosRun {
         Thread publisher = Thread.ofPlatform().name("chaos-publisher").start(() -> publish(kafkaSettings, plans));
         int kills = injectFaults(slots, new Random(settings.seed() + 1));
         publisher.join();
+        log.printf("chaos: publishing and faults over after %.1f s; waiting for the index%n",
+            (System.nanoTime() - start) / 1e9);
         Map<String, Set<String>> expected = expectedChunks(plans, model);
         Report report = awaitConvergence(plans, expected, store, slots, kills, start);
         log.println(report.summary());

@@ -267,7 +267,10 @@ public final class QueryHttpServer implements AutoCloseable {
       throw HttpError.badRequest("parameter 'tenant' must not be blank");
     }
     Optional<DocumentStatus> indexed = DocumentStatus.of(docId, tenant, searcher.chunksOfDocument(docId, tenant));
-    Optional<Map<String, Object>> progress = pipeline.apply(docId);
+    // Progress is kept per docId; it belongs to the caller only when its tenant is the caller's. Anything else
+    // would reveal another tenant's document (its name, hash, dead-letter reason) to whoever guesses its id.
+    Optional<Map<String, Object>> progress = pipeline.apply(docId)
+        .filter(p -> tenant.equals(String.valueOf(p.get("tenant"))));
     // a deleted (or being deleted) document stays a 404; one still on its way or dead-lettered is found, 0 chunks
     if (indexed.isEmpty() && progress.map(p -> "DELETE".equals(p.get("operation"))).orElse(true)) {
       throw HttpError.notFound("document '" + docId + "' has no indexed chunks in tenant '" + tenant + "'"

@@ -66,7 +66,9 @@ public final class OpenAiChatClient {
       throw new InterruptedIOException("interrupted while waiting for " + endpoint);
     }
     if (response.statusCode() / 100 != 2) {
-      String text = response.body();
+      // Some gateways echo the refused credentials: never let our own key travel into an exception (and a log).
+      String text = apiKey == null || apiKey.isBlank() ? response.body()
+          : response.body().replace(apiKey, "[redacted]");
       throw new IOException("chat endpoint " + endpoint + " answered " + response.statusCode() + ": "
           + (text.length() > 300 ? text.substring(0, 300) + "..." : text));
     }
