@@ -84,14 +84,20 @@ final class DemoCommand implements Callable<Integer> {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (DocumentPublisher.Published doc : docs) {
       String url = base + "/v1/documents/" + URLEncoder.encode(doc.docId(), StandardCharsets.UTF_8);
-      while (http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.discarding())
-          .statusCode() != 200) {
+      // 200 alone is not enough: a document still on its way answers 200 with its progress and 0 chunks
+      while (indexedChunks(http, url) == 0) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(doc.docId() + " was not indexed within " + timeout);
         }
         Thread.sleep(200);
       }
     }
+  }
+
+  private static int indexedChunks(HttpClient http, String url) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    return response.statusCode() == 200 ? HttpJson.mapper().readTree(response.body()).path("chunks").asInt() : 0;
   }
 
   private static String headings(JsonNode array) {
