@@ -20,7 +20,7 @@ public record ChunkerConfig(int maxTokens, String version, boolean headingPrefix
     ChunkSize code) {
 
   /** Bumped whenever chunk boundaries or texts change for the same input: replay then builds a new generation. */
-  public static final String VERSION = "c2";
+  public static final String VERSION = "c3";
 
   /** On SciFact, all-MiniLM-L6-v2 retrieved best with chunks of at most about 128 tokens. */
   public static final int DEFAULT_TARGET_TOKENS = 128;

@@ -29,7 +29,12 @@ final class CodeChunker {
     this.splitter = splitter;
   }
 
-  List<Draft> chunk(String source, CodeLanguage language, int prefixTokens) {
+  /**
+   * @param outer the headings the code is under: none for a source file, the section's for a code block in a
+   *     document; the chunks' heading paths continue with the class and function names
+   * @param prefixTokens the size of the heading prefix of {@code outer}
+   */
+  List<Draft> chunk(String source, CodeLanguage language, List<String> outer, int prefixTokens) {
     int reserve = config.headingPrefix() ? prefixTokens + NAME_RESERVE : 0;
     int budget = Math.max(8, Math.min(config.code().maxTokens(), config.maxTokens() - reserve));
     int target = Math.min(config.code().targetTokens(), budget);
@@ -46,7 +51,7 @@ final class CodeChunker {
       }
       String body = trim(source.substring(first.start(), units.get(end - 1).end()));
       if (!body.isEmpty()) {
-        drafts.add(draft(body, units.subList(i, end), language, parser));
+        drafts.add(draft(body, units.subList(i, end), language, parser, outer));
       }
       i = end;
     }
@@ -66,11 +71,13 @@ final class CodeChunker {
     return tokens <= (preamble ? budget : target);
   }
 
-  private static Draft draft(String body, List<CodeUnit> units, CodeLanguage language, String parser) {
+  private static Draft draft(String body, List<CodeUnit> units, CodeLanguage language, String parser,
+      List<String> outer) {
     List<String> classPath = units.getLast().classPath();
     Set<String> functions = new LinkedHashSet<>();
     units.stream().map(CodeUnit::function).filter(Objects::nonNull).forEach(functions::add);
-    List<String> headings = new ArrayList<>(classPath);
+    List<String> headings = new ArrayList<>(outer);
+    headings.addAll(classPath);
     if (functions.size() == 1) {
       headings.add(functions.iterator().next());
     }

@@ -11,6 +11,7 @@ import io.ragstream.schemas.avro.ExtractedDocument;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,12 @@ public final class DocumentChunker {
   public static final String KIND = "chunk.kind";
   /** Separates the levels of a heading path in a chunk's prefix. */
   public static final String PATH_SEPARATOR = " › ";
+  /**
+   * Document metadata keys starting with this describe single blocks, not the document, and are not copied into
+   * chunks. The extractor writes {@code block.<index>.language}: the language a code block declares (a Markdown
+   * fence's info string), which the Avro {@code Block} has no field for.
+   */
+  public static final String BLOCK_KEY_PREFIX = "block.";
 
   private final ModelTokenizer tokenizer;
   private final ModelTokenizer counter;
@@ -59,6 +66,11 @@ public final class DocumentChunker {
     return config;
   }
 
+  /** The metadata key of the language block {@code index} of a document declares, as the extractor writes it. */
+  public static String blockLanguageKey(int index) {
+    return BLOCK_KEY_PREFIX + index + ".language";
+  }
+
   public List<Chunk> chunk(ExtractedDocument doc) {
     Prefixes prefixes = new Prefixes(doc.getTitle());
     List<Draft> drafts = new ArrayList<>();
@@ -66,32 +78,75 @@ public final class DocumentChunker {
     List<Block> prose = new ArrayList<>();
     for (Block block : doc.getBlocks()) {
       if (language.isPresent() && block.getKind() == BlockKind.CODE) {
-        drafts.addAll(code.chunk(block.getText(), language.get(), prefixes.tokens(List.of())));
+        drafts.addAll(code.chunk(block.getText(), language.get(), List.of(), prefixes.tokens(List.of())));
       } else if (!(language.isPresent() && block.getKind() == BlockKind.HEADING
           && block.getText().strip().equals(doc.getTitle()))) {
         prose.add(block); // a source file's name as a heading would only repeat its title
       }
     }
-    drafts.addAll(0, structured(prose, prefixes));
+    drafts.addAll(0, structured(prose, fencedLanguages(doc), prefixes));
     return toChunks(doc, drafts, prefixes);
   }
 
-  private List<Draft> structured(List<Block> blocks, Prefixes prefixes) {
+  /**
+   * The code blocks of a document that declare a language the code splitter parses (by identity: equal blocks may
+   * declare different languages). A block of another or no language is left to the in-document heuristic.
+   */
+  private static Map<Block, CodeLanguage> fencedLanguages(ExtractedDocument doc) {
+    Map<Block, CodeLanguage> fenced = new IdentityHashMap<>();
+    if (doc.getMetadata().isEmpty()) {
+      return fenced;
+    }
+    List<Block> blocks = doc.getBlocks();
+    for (int i = 0; i < blocks.size(); i++) {
+      Block block = blocks.get(i);
+      String declared = doc.getMetadata().get(blockLanguageKey(i));
+      if (declared != null && block.getKind() == BlockKind.CODE) {
+        CodeLanguage.forName(declared).ifPresent(parsed -> fenced.put(block, parsed));
+      }
+    }
+    return fenced;
+  }
+
+  private List<Draft> structured(List<Block> blocks, Map<Block, CodeLanguage> fenced, Prefixes prefixes) {
     TokenCounts counts = new TokenCounts(counter);
     List<Section> sections = new SectionMerger(config.text().minTokens(), config.text().targetTokens(), counts)
         .merge(Section.of(blocks, counts));
     List<Draft> drafts = new ArrayList<>();
     for (Section section : sections) {
       int budget = config.maxTokens() - prefixes.tokens(section.headings());
-      List<Unit> units = new UnitBuilder(config, sentences, counts, budget).units(section.blocks());
-      drafts.addAll(new Packer(config, counter, budget, section.headings()).pack(units));
+      // a code block in a known language is chunked like a source file, by its parse: it never shares a chunk with
+      // prose, so its chunks' code metadata (language, class, function) is true of all of their text
+      List<Block> run = new ArrayList<>();
+      for (Block block : section.blocks()) {
+        CodeLanguage language = fenced.get(block);
+        if (language == null) {
+          run.add(block);
+          continue;
+        }
+        drafts.addAll(pack(run, section, budget, counts));
+        run.clear();
+        drafts.addAll(code.chunk(block.getText(), language, section.headings(),
+            prefixes.tokens(section.headings())));
+      }
+      drafts.addAll(pack(run, section, budget, counts));
     }
     return drafts;
+  }
+
+  private List<Draft> pack(List<Block> blocks, Section section, int budget, TokenCounts counts) {
+    if (blocks.isEmpty()) {
+      return List.of();
+    }
+    List<Unit> units = new UnitBuilder(config, sentences, counts, budget).units(blocks);
+    return new Packer(config, counter, budget, section.headings()).pack(units);
   }
 
   private List<Chunk> toChunks(ExtractedDocument doc, List<Draft> drafts, Prefixes prefixes) {
     List<Chunk> chunks = new ArrayList<>();
     Set<String> seen = new HashSet<>();
+    Map<String, String> documentMetadata = new HashMap<>(doc.getMetadata());
+    documentMetadata.keySet().removeIf(key -> key.startsWith(BLOCK_KEY_PREFIX));
     for (Draft draft : drafts) {
       for (Fitted f : fit(draft, prefixes)) {
         Draft fitted = f.draft();
@@ -104,7 +159,7 @@ public final class DocumentChunker {
         if (!seen.add(id)) {
           continue; // identical text twice in one document would give two chunks one id: it is indexed once
         }
-        Map<String, String> metadata = new HashMap<>(doc.getMetadata());
+        Map<String, String> metadata = new HashMap<>(documentMetadata);
         if (doc.getContentType() != null) {
           metadata.putIfAbsent("contentType", doc.getContentType());
         }

@@ -107,7 +107,10 @@ final class UnitBuilder {
     return new Unit(Kind.TABLE, pieces, sum(pieces), Math.min(config.table().maxTokens(), budget), "\n", context);
   }
 
-  /** A code block inside a document (a Markdown fence): its language is unknown, so it splits at blank lines. */
+  /**
+   * A code block inside a document (a Markdown fence) without a language the code splitter parses (those are chunked
+   * by {@link CodeChunker}): it splits at blank lines, then lines.
+   */
   private Unit code(String text) {
     List<Piece> pieces = new ArrayList<>();
     int room = Math.min(config.code().targetTokens(), budget);

@@ -15,7 +15,9 @@ import io.ragstream.schemas.avro.Chunk;
 import io.ragstream.schemas.avro.ExtractedDocument;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -79,6 +81,50 @@ class ChunkingPropertiesTest {
     assertThat(chunks).allSatisfy(c -> assertThat(c.getTokenCount()).isLessThanOrEqualTo(254));
     assertThat(chunks.stream().map(TopologyHarness::body).collect(Collectors.joining()).replaceAll("\\s", ""))
         .isEqualTo(source.toString().replaceAll("\\s", ""));
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void fencedCodeInADocumentIsCoveredInOrderAndNoChunkIsOverTheLimit(long seed) {
+    Random random = new Random(seed);
+    List<Block> blocks = new ArrayList<>();
+    Map<String, String> metadata = new HashMap<>();
+    for (int s = 0; s < 1 + random.nextInt(4); s++) {
+      blocks.add(heading(1 + random.nextInt(2), "Heading " + s));
+      for (int b = 0; b < 1 + random.nextInt(4); b++) {
+        if (random.nextBoolean()) {
+          blocks.add(para(sentences(random, 1 + random.nextInt(4))));
+          continue;
+        }
+        boolean python = random.nextBoolean();
+        StringBuilder source = new StringBuilder(python ? "class C" + b + ":\n" : "class C" + b + " {\n");
+        for (int m = 0; m < 1 + random.nextInt(5); m++) {
+          source.append(python ? "    def m" + m + "(self, x):\n" : "  int m" + m + "(int x) {\n");
+          for (int st = 0; st < 1 + random.nextInt(random.nextInt(8) == 0 ? 150 : 10); st++) {
+            source.append(python ? "        x = x * " : "    x = x * ").append(random.nextInt(100)).append(" + ")
+                .append(word(random)).append(python ? "\n" : ";\n");
+          }
+          source.append(python ? "        return x\n\n" : "    return x;\n  }\n\n");
+        }
+        source.append(python ? "" : "}\n");
+        metadata.put(DocumentChunker.blockLanguageKey(blocks.size()), python ? "py" : "java");
+        blocks.add(code(source.toString()));
+      }
+    }
+    ExtractedDocument doc = ExtractedDocument.newBuilder(doc("fenced-" + seed, "h", "Generated", "gen.md", blocks))
+        .setMetadata(metadata).build();
+
+    List<Chunk> chunks = new DocumentChunker(TOKENIZER, config(random)).chunk(doc);
+
+    assertThat(chunks).allSatisfy(c -> {
+      assertThat(c.getTokenCount()).isLessThanOrEqualTo(254).isEqualTo(TOKENIZER.countTokens(c.getText()));
+      assertThat(c.getMetadata()).doesNotContainKeys(metadata.keySet().toArray(String[]::new));
+    });
+    String bodies = chunks.stream().map(TopologyHarness::body).collect(Collectors.joining(" "));
+    assertThat(words(bodies)).isEqualTo(words(blocks.stream().filter(b -> b.getKind() != BlockKind.HEADING)
+        .map(Block::getText).collect(Collectors.joining(" "))));
+    assertThat(chunks).filteredOn(c -> "code".equals(c.getMetadata().get(DocumentChunker.KIND)))
+        .allSatisfy(c -> assertThat(c.getMetadata()).containsKey("code.language"));
   }
 
   @ParameterizedTest

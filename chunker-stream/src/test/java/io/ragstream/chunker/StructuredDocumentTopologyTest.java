@@ -45,6 +45,30 @@ class StructuredDocumentTopologyTest {
     assertThat(out).extracting(Chunk::getHeadings).containsExactly(List.of("Install"), List.of("Install", "Linux"));
   }
 
+  /**
+   * The blocks the extractor makes of a PDF with a nested outline (PdfBookmarksTest in ingest-connector): a heading
+   * per bookmark, its level the bookmark's depth, and the title taken from the only top-level bookmark.
+   */
+  @Test
+  void pdfBookmarkHeadingsGiveChunksTheirPathsAndBoundaries() {
+    List<Chunk> out = chunk(128, "Field Guide", List.of(
+        heading(1, "Field Guide"), para("A guide to the birds that live in the northern forests all year round."),
+        heading(2, "1 Owls"), para("Owls hunt at night with silent feathers and find their prey by ear."),
+        heading(3, "1.1 Barn owl"), para("The barn owl nests in old barns and church towers near open fields."),
+        heading(3, "1.2 Snowy owl"), para("Snowy owls winter on open ground far from the forest, hunting by day."),
+        heading(2, "2 Woodpeckers"), para("Woodpeckers drum on dead trees to mark their territory in spring.")));
+
+    assertThat(out).extracting(Chunk::getHeadings).containsExactly(
+        List.of("Field Guide"),
+        List.of("Field Guide", "1 Owls"),
+        List.of("Field Guide", "1 Owls", "1.1 Barn owl"),
+        List.of("Field Guide", "1 Owls", "1.2 Snowy owl"),
+        List.of("Field Guide", "2 Woodpeckers"));
+    assertThat(out.get(3).getText()).isEqualTo("Field Guide › 1 Owls › 1.2 Snowy owl\n\n"
+        + "Snowy owls winter on open ground far from the forest, hunting by day.");
+    assertThat(out.get(4).getText()).startsWith("Field Guide › 2 Woodpeckers\n\nWoodpeckers drum");
+  }
+
   @Test
   void aTitleThatIsAlsoTheFirstHeadingIsNotRepeated() {
     List<Chunk> out = chunk(128, heading(1, "Guide"), heading(2, "Alpha"),

@@ -1,6 +1,7 @@
 package io.ragstream.chunker.code;
 
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -60,6 +61,40 @@ public enum CodeLanguage {
     this.grammar = grammar;
     this.containers = containers;
     this.functions = functions;
+  }
+
+  /** Names a code block's language may be declared by besides a language's id and file extensions. */
+  private static final Map<String, CodeLanguage> ALIASES = Map.ofEntries(
+      Map.entry("python3", PYTHON), Map.entry("py3", PYTHON),
+      Map.entry("node", JAVASCRIPT), Map.entry("nodejs", JAVASCRIPT), Map.entry("ecmascript", JAVASCRIPT),
+      Map.entry("golang", GO),
+      Map.entry("cplusplus", CPP));
+
+  /**
+   * The language a code block declares by name (a Markdown fence's info string: "java", "py", "c++", "golang"),
+   * if the splitter parses it: a language's id, one of its file extensions, or a common alias, in any case;
+   * {@code {.python}} (Pandoc's attribute form) counts as "python". Empty for languages without a grammar here and
+   * for unknown names, whose blocks a document keeps splitting at blank lines. "tsx" is not TypeScript: its JSX
+   * needs a grammar of its own.
+   */
+  public static Optional<CodeLanguage> forName(String name) {
+    if (name == null) {
+      return Optional.empty();
+    }
+    String key = name.strip().toLowerCase(Locale.ROOT);
+    key = key.startsWith("{") ? key.substring(1) : key;
+    key = key.startsWith(".") ? key.substring(1) : key;
+    key = key.endsWith("}") ? key.substring(0, key.length() - 1) : key;
+    CodeLanguage alias = ALIASES.get(key);
+    if (alias != null) {
+      return Optional.of(alias);
+    }
+    for (CodeLanguage language : values()) {
+      if (language.hasGrammar() && (language.id().equals(key) || language.extensions.contains(key))) {
+        return Optional.of(language);
+      }
+    }
+    return Optional.empty();
   }
 
   /**

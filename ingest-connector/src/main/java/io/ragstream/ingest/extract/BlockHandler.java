@@ -5,8 +5,10 @@ import io.ragstream.schemas.avro.BlockKind;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,6 +26,11 @@ import org.xml.sax.helpers.DefaultHandler;
  * no {@code <li>} for Word lists; it writes list paragraphs as {@code <p class="list_Paragraph">} (the style name), so
  * a paragraph whose class starts with "list" is a list item, its level taken from a trailing digit in the style name
  * ("List Bullet 2") because Tika does not emit the numbering level.
+ *
+ * <p>It also records what a {@link Block} has no field for: the page each block comes from (Tika writes each PDF page
+ * as {@code <div class="page">}), where {@link PdfBookmarks} places a PDF's outline, and the language a code block
+ * declares ({@code class="language-java"}, as CommonMark writes a fence's info string and as HTML pages mark code for
+ * highlighters).
  */
 final class BlockHandler extends DefaultHandler {
 
@@ -69,6 +76,15 @@ final class BlockHandler extends DefaultHandler {
   private boolean inTitle;
   private int listDepth;
 
+  /** Pages started so far; the current page is {@code pages - 1}. */
+  private int pages;
+  /** The size of {@link #open} outside the current page's div, or -1 outside a page: pages nest in no page. */
+  private int pageDepth = -1;
+  private final List<Integer> blockPages = new ArrayList<>();
+  /** The language the open code block declares, or null. */
+  private String codeLanguage;
+  private final Map<Integer, String> codeLanguages = new LinkedHashMap<>();
+
   private int tableDepth;
   private List<List<String>> rows;
   private List<String> row;
@@ -86,6 +102,24 @@ final class BlockHandler extends DefaultHandler {
     }
     flush();
     return List.copyOf(blocks);
+  }
+
+  /** For each of {@link #blocks()}, the 0-based index of its page; -1 before the first page or without pages. */
+  List<Integer> blockPages() {
+    return List.copyOf(blockPages);
+  }
+
+  /** How many pages the text had ({@code <div class="page">}, as Tika writes PDF pages). */
+  int pageCount() {
+    return pages;
+  }
+
+  /**
+   * The language each code block of {@link #blocks()} declares, by block index, lower case and as written ("py",
+   * "c++"): mapping names to parsers is the chunker's business.
+   */
+  Map<Integer, String> codeLanguages() {
+    return Map.copyOf(codeLanguages);
   }
 
   /** The text of the {@code <title>} element, or an empty string. */
@@ -114,6 +148,11 @@ final class BlockHandler extends DefaultHandler {
       slideTitlePending = true;
       slides++;
     }
+    if (name.equals("div") && pageDepth < 0 && "page".equals(atts.getValue("class"))) {
+      flush();
+      pages++;
+      pageDepth = open.size();
+    }
     Frame container = innermostContainer();
     Frame frame;
     if (name.equals("br")) {
@@ -137,11 +176,16 @@ final class BlockHandler extends DefaultHandler {
     } else if (name.equals("pre") && breaksOut(container)) {
       flush();
       frame = new Frame(Mode.CONTAINER, BlockKind.CODE, 0, false);
+      codeLanguage = declaredLanguage(atts.getValue("class"));
     } else if (name.equals("code") && container == null && text.toString().isBlank()) {
       // a standalone <code> is a code block; inside running text it is inline
       flush();
       frame = new Frame(Mode.CONTAINER, BlockKind.CODE, 0, false);
+      codeLanguage = declaredLanguage(atts.getValue("class"));
     } else if (INLINE.contains(name) || name.equals("code")) {
+      if (name.equals("code") && container != null && container.kind() == BlockKind.CODE && codeLanguage == null) {
+        codeLanguage = declaredLanguage(atts.getValue("class")); // <pre><code class="language-x">
+      }
       frame = new Frame(Mode.INLINE);
     } else if (container != null) {
       frame = new Frame(Mode.SEPARATOR);
@@ -177,7 +221,12 @@ final class BlockHandler extends DefaultHandler {
     }
     // the frame is still open while it flushes, so its text takes its kind
     switch (frame.mode()) {
-      case CONTAINER, BOUNDARY -> flush();
+      case CONTAINER, BOUNDARY -> {
+        flush();
+        if (frame.kind() == BlockKind.CODE) {
+          codeLanguage = null;
+        }
+      }
       case LIST -> {
         flush();
         listDepth--;
@@ -187,6 +236,9 @@ final class BlockHandler extends DefaultHandler {
       case INLINE -> { }
     }
     open.pop();
+    if (open.size() == pageDepth) {
+      pageDepth = -1;
+    }
   }
 
   @Override
@@ -273,14 +325,14 @@ final class BlockHandler extends DefaultHandler {
     String caption = collapse(tableLoose);
     tableLoose.setLength(0);
     if (!caption.isEmpty()) {
-      blocks.add(block(BlockKind.PARAGRAPH, 0, caption, List.of()));
+      add(block(BlockKind.PARAGRAPH, 0, caption, List.of()));
     }
     if (!rows.isEmpty()) {
       StringBuilder joined = new StringBuilder();
       for (List<String> r : rows) {
         joined.append(String.join("\t", r)).append('\n');
       }
-      blocks.add(block(BlockKind.TABLE, 0, joined.toString().stripTrailing(), List.copyOf(rows)));
+      add(block(BlockKind.TABLE, 0, joined.toString().stripTrailing(), List.copyOf(rows)));
     }
     rows = null;
   }
@@ -313,11 +365,38 @@ final class BlockHandler extends DefaultHandler {
         level = 1;
       } else if (slideTitlePending && kind != BlockKind.HEADING) {
         // a slide without a title still is a section of its own; its number is what names it
-        blocks.add(block(BlockKind.HEADING, 1, "Slide " + slides, List.of()));
+        add(block(BlockKind.HEADING, 1, "Slide " + slides, List.of()));
       }
       slideTitlePending = false;
-      blocks.add(block(kind, level, content, List.of()));
+      if (kind == BlockKind.CODE && codeLanguage != null) {
+        codeLanguages.put(blocks.size(), codeLanguage);
+      }
+      add(block(kind, level, content, List.of()));
     }
+  }
+
+  private void add(Block block) {
+    blocks.add(block);
+    blockPages.add(pages - 1);
+  }
+
+  /**
+   * The language in a class attribute: {@code language-x} (CommonMark's rendering of a fence's info string, and the
+   * HTML5 spec's suggestion) or {@code lang-x} (Prism, highlight.js, Google's prettify); null when it names none.
+   */
+  static String declaredLanguage(String classes) {
+    if (classes == null) {
+      return null;
+    }
+    for (String token : WHITESPACE.split(classes.strip())) {
+      String lower = token.toLowerCase(Locale.ROOT);
+      String language = lower.startsWith("language-") ? lower.substring("language-".length())
+          : lower.startsWith("lang-") ? lower.substring("lang-".length()) : "";
+      if (!language.isEmpty()) {
+        return language;
+      }
+    }
+    return null;
   }
 
   private Frame paragraph(String styleClass) {

@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,6 +41,7 @@ import org.apache.tika.parser.html.DefaultHtmlMapper;
 import org.apache.tika.parser.html.HtmlMapper;
 import org.apache.tika.parser.html.JSoupParser;
 import org.apache.tika.parser.ocr.TesseractOCRConfig;
+import org.apache.tika.parser.pdf.PDFParserConfig;
 import org.commonmark.ext.gfm.tables.TablesExtension;
 import org.commonmark.renderer.html.HtmlRenderer;
 import org.xml.sax.SAXException;
@@ -49,9 +52,11 @@ import org.xml.sax.SAXException;
  * {@link ExtractionException}s.
  *
  * <p>Markdown is rendered to HTML with commonmark-java first, because Tika only sees it as plain text and would lose
- * its headings, lists and code blocks. Language is taken from what the document declares (dc:language, an HTML
- * {@code lang}/Content-Language), never guessed: Tika's detectors live in tika-langdetect-* modules with their own
- * models, which are not part of the standard parser package.
+ * its headings, lists and code blocks; a fence's info string survives as the code block's declared language
+ * ({@link Extraction#blockLanguageKey}). A PDF's outline becomes headings ({@link PdfBookmarks}). Language is taken
+ * from what the document declares (dc:language, an HTML {@code lang}/Content-Language), never guessed: Tika's
+ * detectors live in tika-langdetect-* modules with their own models, which are not part of the standard parser
+ * package.
  *
  * <p>Thread-safe; one instance serves the whole stage. Each parse runs on its own daemon thread so that a parser
  * that ignores cancellation can neither block the caller past the timeout nor starve later documents.
@@ -79,7 +84,19 @@ public final class TikaExtractor implements AutoCloseable {
         default -> null;
       };
     }
+
+    /** A code block's class names its language ({@code language-java}); the default mapper drops every class. */
+    @Override
+    public String mapSafeAttribute(String elementName, String attributeName) {
+      String element = elementName.toLowerCase(Locale.ROOT);
+      if ((element.equals("pre") || element.equals("code")) && attributeName.equalsIgnoreCase("class")) {
+        return "class";
+      }
+      return super.mapSafeAttribute(elementName, attributeName);
+    }
   };
+
+  private static final String PDF = "application/pdf";
 
   private final ExtractLimits limits;
   private final AutoDetectParser parser = new AutoDetectParser();
@@ -176,7 +193,13 @@ public final class TikaExtractor implements AutoCloseable {
       return sourceFile(content, metadata, sourceType, sourceName);
     }
 
+    // the outline is read inside the parse task, so a PDF whose outline is slow to read is bounded by the same
+    // timeout; Future.get orders the task's writes before the reads below
+    List<PdfBookmarks.Bookmark> bookmarks = new ArrayList<>();
     Future<?> parse = executor.submit(() -> {
+      if (type.toString().equals(PDF)) {
+        bookmarks.addAll(PdfBookmarks.read(content, sourceName));
+      }
       parse(content, type, metadata, handler);
       return null;
     });
@@ -198,12 +221,26 @@ public final class TikaExtractor implements AutoCloseable {
       }
     }
 
-    List<Block> blocks = handler.blocks();
-    if (blocks.isEmpty()) {
+    List<Block> extracted = handler.blocks();
+    if (extracted.isEmpty()) {
       throw new ExtractionException(Reason.EMPTY, "no text found in " + type + named(sourceName));
     }
-    return new Extraction(title(metadata, handler, blocks), language(metadata), type.toString(), blocks,
-        usefulMetadata(metadata, truncated), Extraction.hashOf(blocks));
+    // several top-level bookmarks are chapters, not the title: the first must not name the whole document
+    boolean headingMayBeTitle = bookmarks.stream().filter(b -> b.level() == 1).count() <= 1;
+    Map<Block, String> codeLanguages = new IdentityHashMap<>();
+    handler.codeLanguages().forEach((index, language) -> codeLanguages.put(extracted.get(index), language));
+    // inserting headings moves blocks, so languages are matched to blocks, then numbered where the blocks end up
+    List<Block> blocks = bookmarks.isEmpty() ? extracted
+        : PdfBookmarks.insert(extracted, handler.blockPages(), handler.pageCount(), bookmarks);
+    Map<String, String> useful = usefulMetadata(metadata, truncated);
+    for (int i = 0; i < blocks.size(); i++) {
+      String language = codeLanguages.get(blocks.get(i));
+      if (language != null) {
+        useful.put(Extraction.blockLanguageKey(i), language);
+      }
+    }
+    return new Extraction(title(metadata, handler, blocks, headingMayBeTitle), language(metadata), type.toString(),
+        blocks, useful, Extraction.hashOf(blocks, useful));
   }
 
   /** A source file as one code block with its exact text, named by its file name; the chunker parses it. */
@@ -241,6 +278,12 @@ public final class TikaExtractor implements AutoCloseable {
       throws IOException, SAXException, TikaException {
     ParseContext context = new ParseContext();
     context.set(HtmlMapper.class, STRUCTURE_MAPPER);
+    // Tika would also list a PDF's bookmark titles after its last page: a usable outline becomes headings in place
+    // instead (PdfBookmarks), and the titles of an unusable one are no text of the document, only a second walk of
+    // a possibly malformed outline. A PDF without an outline is not affected.
+    PDFParserConfig pdf = new PDFParserConfig();
+    pdf.setExtractBookmarksText(false);
+    context.set(PDFParserConfig.class, pdf);
     // attachments and embedded files are part of the document's text
     context.set(Parser.class, parser);
     TesseractOCRConfig ocr = new TesseractOCRConfig();
@@ -330,9 +373,10 @@ public final class TikaExtractor implements AutoCloseable {
     return sourceName == null || sourceName.isBlank() ? "" : " (" + sourceName + ")";
   }
 
-  private static String title(Metadata metadata, BlockHandler handler, List<Block> blocks) {
+  private static String title(Metadata metadata, BlockHandler handler, List<Block> blocks,
+      boolean headingMayBeTitle) {
     String title = firstNonBlank(metadata.get(TikaCoreProperties.TITLE), handler.title());
-    if (title != null) {
+    if (title != null || !headingMayBeTitle) {
       return title;
     }
     return blocks.stream().filter(b -> b.getKind() == BlockKind.HEADING && b.getLevel() == 1)

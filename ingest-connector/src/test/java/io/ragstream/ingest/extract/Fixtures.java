@@ -36,14 +36,29 @@ final class Fixtures {
 
   /** One page per entry, each entry's lines written as one text block. */
   static byte[] pdf(String title, List<List<String>> pages) {
-    return pdf(title, pages, null);
+    return pdf(title, pages, null, doc -> { });
   }
 
   static byte[] encryptedPdf(String text) {
     return pdf(null, List.of(List.of(text)), "secret");
   }
 
+  /** Builds something in a PDF that its pages are already part of: an outline, named destinations. */
+  @FunctionalInterface
+  interface PdfPart {
+    void addTo(PDDocument doc) throws IOException;
+  }
+
+  /** A PDF as {@link #pdf(String, List)} makes one, with {@code outline} run on it before it is saved. */
+  static byte[] pdf(String title, List<List<String>> pages, PdfPart outline) {
+    return pdf(title, pages, null, outline);
+  }
+
   private static byte[] pdf(String title, List<List<String>> pages, String userPassword) {
+    return pdf(title, pages, userPassword, doc -> { });
+  }
+
+  private static byte[] pdf(String title, List<List<String>> pages, String userPassword, PdfPart extra) {
     try (PDDocument doc = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
       PDType1Font font = new PDType1Font(Standard14Fonts.FontName.HELVETICA);
       for (List<String> lines : pages) {
@@ -63,6 +78,7 @@ final class Fixtures {
       if (title != null) {
         doc.getDocumentInformation().setTitle(title);
       }
+      extra.addTo(doc);
       if (userPassword != null) {
         StandardProtectionPolicy policy = new StandardProtectionPolicy("owner-" + userPassword, userPassword,
             new AccessPermission());

@@ -21,11 +21,25 @@ class IsolatedExtractionIT {
     byte[] html = utf8("<html><body><h1>Birds</h1><p>Owls hunt at night.</p></body></html>");
     try (TikaExtractor local = new TikaExtractor(); TikaExtractor isolated = TikaExtractor.isolated(
         ExtractLimits.DEFAULTS, 256)) {
+      byte[] bookmarked = Fixtures.pdf(null, List.of(List.of("Owls", "Owls hunt at night.")), outlined -> {
+        var outline = new org.apache.pdfbox.pdmodel.interactive.documentnavigation.outline.PDDocumentOutline();
+        var item = new org.apache.pdfbox.pdmodel.interactive.documentnavigation.outline.PDOutlineItem();
+        item.setTitle("Owls");
+        item.setDestination(outlined.getPage(0));
+        outline.addLast(item);
+        outlined.getDocumentCatalog().setDocumentOutline(outline);
+      });
+      byte[] markdown = utf8("# Title\n\nSome *markdown* text.\n\n```java\nclass A {}\n```\n");
       for (var doc : List.of(new Object[] {pdf, "report.pdf"}, new Object[] {html, "page.html"},
-          new Object[] {utf8("# Title\n\nSome *markdown* text.\n"), "notes.md"})) {
+          new Object[] {markdown, "notes.md"}, new Object[] {bookmarked, "owls.pdf"})) {
         Extraction expected = local.extract((byte[]) doc[0], null, (String) doc[1]);
         assertThat(isolated.extract((byte[]) doc[0], null, (String) doc[1])).isEqualTo(expected);
       }
+      // what the pipe must carry besides plain blocks: a fence's language and a bookmark's heading
+      assertThat(isolated.extract(markdown, null, "notes.md").metadata())
+          .containsEntry(Extraction.blockLanguageKey(2), "java");
+      assertThat(isolated.extract(bookmarked, null, "owls.pdf").blocks().getFirst().getKind())
+          .isEqualTo(io.ragstream.schemas.avro.BlockKind.HEADING);
       ExtractionException corrupt = catchThrowableOfType(ExtractionException.class,
           () -> isolated.extract(utf8("%PDF-1.7 not really"), null, "broken.pdf"));
       assertThat(corrupt.reason()).isEqualTo(Reason.CORRUPT);

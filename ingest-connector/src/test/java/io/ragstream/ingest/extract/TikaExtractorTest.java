@@ -151,6 +151,50 @@ class TikaExtractorTest {
   }
 
   @Test
+  void fenceInfoStringsAndHtmlLanguageClassesAreKeptAsBlockLanguages() throws Exception {
+    String markdown = """
+        # Clients
+
+        ```java
+        class A {}
+        ```
+
+        ```Py title="store.py"
+        def get(): pass
+        ```
+
+        ```
+        no language
+        ```
+
+            indented code
+        """;
+
+    Extraction extraction = EXTRACTOR.extract(utf8(markdown), null, "clients.md");
+
+    assertThat(extraction.blocks()).extracting(Block::getKind, Block::getText).containsExactly(
+        tuple(HEADING, "Clients"), tuple(CODE, "class A {}"), tuple(CODE, "def get(): pass"),
+        tuple(CODE, "no language"), tuple(CODE, "indented code"));
+    // the chunker reads these keys (DocumentChunker.blockLanguageKey): "block.<index>.language"
+    assertThat(extraction.metadata()).containsEntry("block.1.language", "java").containsEntry("block.2.language", "py")
+        .doesNotContainKeys("block.3.language", "block.4.language");
+    Extraction kotlin = EXTRACTOR.extract(utf8(markdown.replace("```java", "```kotlin")), null, "clients.md");
+    assertThat(kotlin.blocks()).isEqualTo(extraction.blocks());
+    assertThat(kotlin.contentHash()).as("a fence's language is part of the content").isNotEqualTo(
+        extraction.contentHash());
+
+    String html = "<html><body><pre><code class=\"hljs language-TypeScript\">let a = 1;</code></pre>"
+        + "<pre class=\"lang-go\">func f() {}</pre><pre><code class=\"hljs\">plain</code></pre>"
+        + "<p>inline <code class=\"language-c\">x++</code> code</p></body></html>";
+    Extraction page = EXTRACTOR.extract(utf8(html), "text/html", "page.html");
+    assertThat(page.blocks()).extracting(Block::getKind, Block::getText).containsExactly(
+        tuple(CODE, "let a = 1;"), tuple(CODE, "func f() {}"), tuple(CODE, "plain"),
+        tuple(PARAGRAPH, "inline x++ code"));
+    assertThat(page.metadata()).containsEntry("block.0.language", "typescript").containsEntry("block.1.language", "go")
+        .doesNotContainKeys("block.2.language", "block.3.language");
+  }
+
+  @Test
   void equalTextGivesEqualHashWhateverTheFormat() throws Exception {
     Extraction html = EXTRACTOR.extract(utf8("<html><body><h1>Owls</h1><p>They hunt at night.</p></body></html>"),
         "text/html", null);

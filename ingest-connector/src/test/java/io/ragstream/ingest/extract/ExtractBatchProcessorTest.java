@@ -1,0 +1,42 @@
+package io.ragstream.ingest.extract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.ragstream.schemas.Topics;
+import io.ragstream.schemas.avro.ExtractedDocument;
+import io.ragstream.schemas.avro.IngestRequest;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+/** The extract stage's per-batch logic, without Kafka: what an ExtractedDocument carries to the chunker. */
+class ExtractBatchProcessorTest {
+
+  @Test
+  void blockLanguagesComeFromTheDocumentNeverFromThePublishersMetadata() {
+    String topic = Topics.INGEST.name(Topics.DEFAULT_PREFIX);
+    IngestRequest request = IngestRequest.newBuilder().setDocId("guide").setContentType("text/markdown")
+        .setSourceName("guide.md").setIngestedAt(Instant.EPOCH)
+        .setContent(ByteBuffer.wrap("# Guide\n\n```python\ndef f():\n    pass\n```\n\n```\nplain\n```\n"
+            .getBytes(StandardCharsets.UTF_8)))
+        .setMetadata(Map.of("team", "birds", "block.1.language", "rust", "block.2.language", "java")).build();
+    byte[] value = Topics.INGEST.valueSerde().serializer().serialize(topic, request);
+
+    try (TikaExtractor extractor = new TikaExtractor()) {
+      List<ProducerRecord<byte[], byte[]>> out = new ExtractBatchProcessor(extractor, Topics.DEFAULT_PREFIX,
+          new SimpleMeterRegistry()).process(List.of(new ConsumerRecord<>(topic, 0, 7L,
+              "guide".getBytes(StandardCharsets.UTF_8), value)));
+
+      ExtractedDocument doc = Topics.DOCUMENTS.valueSerde().deserializer()
+          .deserialize(out.getFirst().topic(), out.getFirst().value());
+      assertThat(doc.getMetadata()).containsEntry("team", "birds").containsEntry("block.1.language", "python")
+          .doesNotContainKey("block.2.language");
+    }
+  }
+}
