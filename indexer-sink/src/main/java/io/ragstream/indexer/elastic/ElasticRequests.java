@@ -11,6 +11,7 @@ import co.elastic.clients.elasticsearch.core.BulkRequest;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.indices.PutIndexTemplateRequest;
 import co.elastic.clients.elasticsearch.indices.UpdateAliasesRequest;
+import io.ragstream.indexer.store.KeywordContext;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import java.util.Map;
 
 /**
  * Builds Elasticsearch requests from store types, and chunks back from sources, with no connection. Field names
- * match the Lucene store's, so the two keyword retrievers rank on the same fields with the same boosts.
+ * match the Lucene store's, so the two keyword retrievers rank on the same fields with the same boosts and BM25.
  */
 public final class ElasticRequests {
   static final String CHUNK_ID = "chunkId";
@@ -31,6 +32,8 @@ public final class ElasticRequests {
   static final String TITLE = "title";
   static final String HEADINGS = "headings";
   static final String TEXT = "text";
+  /** Searchable, not in the source's display fields: the title and headings the text lacks ({@link KeywordContext}). */
+  static final String CONTEXT = "context";
   static final String SOURCE_NAME = "sourceName";
   static final String METADATA = "metadata";
   static final String MODEL_ID = "modelId";
@@ -51,7 +54,10 @@ public final class ElasticRequests {
         .name(settings.template())
         .indexPatterns(settings.alias() + "-*")
         .template(tt -> tt
-            .settings(s -> s.numberOfShards("1").numberOfReplicas(String.valueOf(settings.replicas())))
+            .settings(s -> s.numberOfShards("1").numberOfReplicas(String.valueOf(settings.replicas()))
+                // the Lucene store's BM25 parameters, so both keyword retrievers rank alike
+                .similarity("default", sim -> sim.bm25(b -> b
+                    .k1((double) KeywordContext.BM25_K1).b((double) KeywordContext.BM25_B))))
             .mappings(mappings())));
   }
 
@@ -62,9 +68,11 @@ public final class ElasticRequests {
     p.put(TENANT, Property.of(x -> x.keyword(k -> k)));
     p.put(DOCUMENT_VERSION, Property.of(x -> x.long_(l -> l)));
     p.put(ORDINAL, Property.of(x -> x.integer(i -> i)));
-    p.put(TITLE, Property.of(x -> x.text(t -> t.analyzer(ANALYZER))));
-    p.put(HEADINGS, Property.of(x -> x.text(t -> t.analyzer(ANALYZER))));
+    // title and headings are for display; their words are searched once, in text or context
+    p.put(TITLE, Property.of(x -> x.text(t -> t.index(false))));
+    p.put(HEADINGS, Property.of(x -> x.text(t -> t.index(false))));
     p.put(TEXT, Property.of(x -> x.text(t -> t.analyzer(ANALYZER))));
+    p.put(CONTEXT, Property.of(x -> x.text(t -> t.analyzer(ANALYZER))));
     p.put(SOURCE_NAME, Property.of(x -> x.keyword(k -> k)));
     p.put(METADATA, Property.of(x -> x.flattened(f -> f)));
     p.put(MODEL_ID, Property.of(x -> x.keyword(k -> k)));
@@ -83,6 +91,10 @@ public final class ElasticRequests {
     doc.put(TITLE, chunk.title());
     doc.put(HEADINGS, chunk.headings());
     doc.put(TEXT, chunk.text());
+    String context = KeywordContext.of(chunk);
+    if (!context.isEmpty()) {
+      doc.put(CONTEXT, context);
+    }
     doc.put(SOURCE_NAME, chunk.sourceName());
     doc.put(METADATA, chunk.metadata());
     doc.put(MODEL_ID, chunk.modelId());
@@ -119,14 +131,14 @@ public final class ElasticRequests {
   }
 
   /**
-   * BM25 over text, title and headings with the Lucene store's boosts, plus a phrase clause so that the words in
+   * BM25 over text and context with the Lucene store's boost, plus a phrase clause so that the words in
    * the user's order outrank the same words scattered. {@code multi_match}, not {@code query_string}: user input
    * has no query syntax to inject.
    */
   public static Query keywordQuery(String text, SearchFilter filter) {
     return Query.of(q -> q.bool(BoolQuery.of(b -> b
         .must(m -> m.multiMatch(mm -> mm.query(text).type(TextQueryType.MostFields)
-            .fields(TEXT, TITLE + "^2", HEADINGS + "^1.5")))
+            .fields(TEXT, CONTEXT + "^" + KeywordContext.BOOST)))
         .should(s -> s.matchPhrase(mp -> mp.field(TEXT).query(text)))
         .filter(filters(filter)))));
   }

@@ -1,5 +1,6 @@
 package io.ragstream.indexer.lucene;
 
+import io.ragstream.indexer.store.KeywordContext;
 import io.ragstream.indexer.store.StoredChunk;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -16,6 +17,11 @@ import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.SearcherFactory;
+import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.search.similarities.Similarity;
 import org.apache.lucene.util.VectorUtil;
 
 /** How a {@link StoredChunk} maps to a Lucene document and back: the one place that knows the field names. */
@@ -27,6 +33,8 @@ final class ChunkSchema {
   static final String TEXT = "text";
   static final String TITLE = "title";
   static final String HEADINGS = "headings";
+  /** Indexed, not stored: the title and headings the text does not already hold ({@link KeywordContext}). */
+  static final String CONTEXT = "context";
   static final String SOURCE_NAME = "sourceName";
   static final String MODEL_ID = "modelId";
   static final String DOCUMENT_VERSION = "documentVersion";
@@ -49,6 +57,23 @@ final class ChunkSchema {
   /** English stemming and stop words, used both to index the text fields and to analyze keyword queries. */
   static Analyzer analyzer() {
     return new EnglishAnalyzer();
+  }
+
+  /** BM25 with the parameters every store uses; norms are the same for any k1 and b, so indexes need no rebuild. */
+  static Similarity similarity() {
+    return new BM25Similarity(KeywordContext.BM25_K1, KeywordContext.BM25_B);
+  }
+
+  /** Searchers that rank with {@link #similarity()}; Lucene's default would be BM25 at k1 1.2, b 0.75. */
+  static SearcherFactory searcherFactory() {
+    return new SearcherFactory() {
+      @Override
+      public IndexSearcher newSearcher(IndexReader reader, IndexReader previousReader) {
+        IndexSearcher searcher = new IndexSearcher(reader);
+        searcher.setSimilarity(similarity());
+        return searcher;
+      }
+    };
   }
 
   static String metaField(String key) {
@@ -76,12 +101,17 @@ final class ChunkSchema {
     doc.add(new StringField(DOC_ID, chunk.docId(), Field.Store.YES));
     doc.add(new StringField(TENANT, chunk.tenant(), Field.Store.YES));
     doc.add(new TextField(TEXT, chunk.text(), Field.Store.YES));
+    // Title and headings are stored for display; for search they count once, in the text or in the context field.
     if (chunk.title() != null) {
-      doc.add(new TextField(TITLE, chunk.title(), Field.Store.YES));
+      doc.add(new StoredField(TITLE, chunk.title()));
     }
     // Stored fields keep the order in which values were added, so the heading path survives as a list.
     for (String heading : chunk.headings()) {
-      doc.add(new TextField(HEADINGS, heading, Field.Store.YES));
+      doc.add(new StoredField(HEADINGS, heading));
+    }
+    String context = KeywordContext.of(chunk);
+    if (!context.isEmpty()) {
+      doc.add(new TextField(CONTEXT, context, Field.Store.NO));
     }
     if (chunk.sourceName() != null) {
       doc.add(new StoredField(SOURCE_NAME, chunk.sourceName()));

@@ -134,7 +134,7 @@ public final class LuceneReadOnlySearcher implements ChunkSearcher, Closeable {
       throw new IllegalStateException("searcher is closed");
     }
     if (manager == null && DirectoryReader.indexExists(directory)) {
-      manager = new SearcherManager(directory, null);
+      manager = new SearcherManager(directory, ChunkSchema.searcherFactory());
     }
     return manager;
   }

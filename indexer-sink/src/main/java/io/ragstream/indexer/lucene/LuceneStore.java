@@ -69,7 +69,9 @@ public final class LuceneStore implements ChunkStore, ChunkSearcher {
     this.analyzer = ChunkSchema.analyzer();
     this.writer =
         new IndexWriter(
-            directory, new IndexWriterConfig(analyzer).setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
+            directory, new IndexWriterConfig(analyzer)
+                .setSimilarity(ChunkSchema.similarity())
+                .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
     try {
       Map<String, String> committed = new HashMap<>();
       Iterable<Map.Entry<String, String>> data = writer.getLiveCommitData();
@@ -85,7 +87,7 @@ public final class LuceneStore implements ChunkStore, ChunkSearcher {
         // Stamp a new index at once, so a read-only searcher can open it before the first batch arrives.
         commit(modelId);
       }
-      this.searchers = new SearcherManager(writer, null);
+      this.searchers = new SearcherManager(writer, ChunkSchema.searcherFactory());
       this.reads = new IndexSearches(managed(searchers), analyzer);
       IndexSearcher searcher = searchers.acquire();
       try {
@@ -233,6 +235,39 @@ public final class LuceneStore implements ChunkStore, ChunkSearcher {
   @Override
   public long chunkCount() throws IOException {
     return reads.chunkCount();
+  }
+
+  /**
+   * Merges the index down to at most {@code maxSegments} segments, commits, and refreshes searchers. Vector search
+   * walks one HNSW graph per segment, so a bulk-loaded index answers faster once merged; worth it after a bulk load
+   * (a replayed generation before it is swapped in, a benchmark corpus), not on a live index that keeps taking
+   * writes, where Lucene's merge policy keeps the segment count bounded by itself. Blocks writes while it runs.
+   */
+  public void forceMerge(int maxSegments) throws IOException {
+    if (maxSegments < 1) {
+      throw new IllegalArgumentException("maxSegments must be positive, was " + maxSegments);
+    }
+    writeLock.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("store is closed");
+      }
+      writer.forceMerge(maxSegments);
+      commit(modelId);
+      searchers.maybeRefreshBlocking();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Segments in the searched view of the index: each one is searched (and holds an HNSW graph) separately. */
+  public int segmentCount() throws IOException {
+    IndexSearcher searcher = searchers.acquire();
+    try {
+      return searcher.getIndexReader().leaves().size();
+    } finally {
+      searchers.release(searcher);
+    }
   }
 
   /** Number of distinct document ids with at least one chunk, across tenants. */

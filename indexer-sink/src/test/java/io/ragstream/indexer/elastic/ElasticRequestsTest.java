@@ -33,10 +33,17 @@ class ElasticRequestsTest {
     JsonNode mappings = template.path("template").path("mappings");
     assertThat(mappings.path("dynamic").asText()).isEqualTo("strict");
     JsonNode p = mappings.path("properties");
-    for (String text : List.of("text", "title", "headings")) {
+    for (String text : List.of("text", "context")) {
       assertThat(p.path(text).path("type").asText()).isEqualTo("text");
       assertThat(p.path(text).path("analyzer").asText()).isEqualTo("english");
     }
+    for (String display : List.of("title", "headings")) { // searched through text or context, never twice
+      assertThat(p.path(display).path("index").asBoolean(true)).isFalse();
+    }
+    JsonNode bm25 = template.path("template").path("settings").findValue("similarity").path("default");
+    assertThat(bm25.path("type").asText()).isEqualTo("BM25");
+    assertThat(bm25.path("k1").asDouble()).isEqualTo(0.9, org.assertj.core.api.Assertions.within(1e-6));
+    assertThat(bm25.path("b").asDouble()).isEqualTo(0.4, org.assertj.core.api.Assertions.within(1e-6));
     for (String keyword : List.of("chunkId", "docId", "tenant")) {
       assertThat(p.path(keyword).path("type").asText()).isEqualTo("keyword");
     }
@@ -65,7 +72,7 @@ class ElasticRequestsTest {
     JsonNode query = json(ElasticRequests.keywordQuery("order per key",
         new SearchFilter("acme", Map.of("lang", "en"), "doc-1"))).path("bool");
     assertThat(query.path("must").get(0).path("multi_match").path("fields").toString())
-        .contains("text", "title^2", "headings^1.5");
+        .contains("\"text\"", "\"context^0.5\"").doesNotContain("title", "headings");
     assertThat(query.path("should").get(0).has("match_phrase")).isTrue();
     assertThat(query.path("filter").toString()).contains("\"tenant\"", "acme", "\"docId\"", "doc-1",
         "\"metadata.lang\"", "en");

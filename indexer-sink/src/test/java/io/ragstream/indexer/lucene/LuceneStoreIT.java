@@ -185,6 +185,37 @@ class LuceneStoreIT {
   }
 
   @Test
+  void aHeadingAlreadyInTheTextCountsOnceSoItDoesNotOutrankTheSameWordsWithoutAHeading() throws Exception {
+    // Same text; one chunk also has "Kerberos" as its heading, which its text (a heading prefix) already holds.
+    // Were the heading indexed again, that chunk's score for "kerberos" would be higher than its twin's.
+    store.write(upserts(
+        new StoredChunk("prefixed", "d1", "acme", 1, 0, null, List.of("Kerberos"), "Kerberos\n\nconfigure realm",
+            null, Map.of(), MODEL, null, 0),
+        new StoredChunk("plain", "d2", "acme", 1, 0, null, List.of(), "Kerberos\n\nconfigure realm",
+            null, Map.of(), MODEL, null, 0)));
+
+    List<Hit> hits = store.keywordSearch("kerberos", 10, ACME);
+    assertThat(hits).hasSize(2);
+    assertThat(hits.get(0).score()).isEqualTo(hits.get(1).score(), offset(1e-6f));
+  }
+
+  @Test
+  void forceMergeLeavesOneSegmentWithEveryChunkStillFoundBothWays() throws Exception {
+    for (int i = 0; i < 4; i++) { // one commit, so one segment, per batch
+      store.write(upserts(chunk("c" + i, "d" + i, "acme", 0, "merged words number" + i, unit(i))));
+    }
+    assertThat(store.segmentCount()).isGreaterThan(1);
+
+    store.forceMerge(1);
+
+    assertThat(store.segmentCount()).isEqualTo(1);
+    assertThat(store.chunkCount()).isEqualTo(4);
+    assertThat(ids(store.keywordSearch("merged words", 10, ACME))).containsExactlyInAnyOrder("c0", "c1", "c2", "c3");
+    assertThat(ids(store.vectorSearch(unit(2), 1, ACME))).containsExactly("c2");
+    assertThatThrownBy(() -> store.forceMerge(0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void closingAndReopeningKeepsEveryChunkAndTheGeneration() throws Exception {
     store.write(upserts(chunk("c1", "d1", "acme", 0, "persisted words", unit(2))));
     store.close();
