@@ -116,7 +116,10 @@ final class BenchQueryCommand implements Callable<Integer> {
         for (int i = 0; i < 50; i++) { // warm-up: JIT, ONNX Runtime session, Lucene caches
           plain.search(request(text(random, words, zipf, 3), SearchMode.HYBRID));
         }
+        long settle = System.nanoTime();
+        store.awaitMerges(); // background merges of the fresh segments would compete with the searches for cores
         int written = store.segmentCount();
+        System.out.printf("background merges settled in %.1f s: %d segments%n", seconds(settle), written);
         rows.add(new Row("hybrid, as written (" + written + " segments)", time(plain, qs, SearchMode.HYBRID)));
         long merge = System.nanoTime();
         store.forceMerge(1); // as a replayed generation is before its swap, see LuceneStore#forceMerge

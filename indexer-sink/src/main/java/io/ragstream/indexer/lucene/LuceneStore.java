@@ -24,6 +24,7 @@ import org.apache.lucene.document.Document;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FieldInfos;
 import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.ConcurrentMergeScheduler;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.IndexSearcher;
@@ -257,6 +258,17 @@ public final class LuceneStore implements ChunkStore, ChunkSearcher {
       searchers.maybeRefreshBlocking();
     } finally {
       writeLock.unlock();
+    }
+  }
+
+  /**
+   * Waits until the merges Lucene runs in the background have finished. After a bulk load they rebuild HNSW graphs
+   * for minutes on a small machine and compete with searches for the cores, so a measurement taken meanwhile says
+   * more about the merges than about search.
+   */
+  public void awaitMerges() {
+    if (writer.getConfig().getMergeScheduler() instanceof ConcurrentMergeScheduler merges) {
+      merges.sync();
     }
   }
 
