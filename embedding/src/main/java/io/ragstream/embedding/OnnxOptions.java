@@ -13,8 +13,11 @@ import java.util.Objects;
  * @param optimization graph optimisation level, one of {@code NO_OPT, BASIC_OPT, EXTENDED_OPT, ALL_OPT}
  *     (case-insensitive)
  * @param provider where the graph runs; {@link ExecutionProvider#CUDA} falls back to the CPU when unavailable
+ * @param spinning whether idle intra-op threads spin-wait for the next operator instead of sleeping: faster for a
+ *     stream of batches, wasted cores in a process that does other work between short runs
  */
-public record OnnxOptions(int intraOpThreads, int interOpThreads, String optimization, ExecutionProvider provider) {
+public record OnnxOptions(
+    int intraOpThreads, int interOpThreads, String optimization, ExecutionProvider provider, boolean spinning) {
 
   public OnnxOptions {
     if (intraOpThreads < 1) {
@@ -25,6 +28,11 @@ public record OnnxOptions(int intraOpThreads, int interOpThreads, String optimiz
     }
     optimization = parse(optimization).name();
     Objects.requireNonNull(provider, "provider");
+  }
+
+  /** Options with spinning threads, ONNX Runtime's default. */
+  public OnnxOptions(int intraOpThreads, int interOpThreads, String optimization, ExecutionProvider provider) {
+    this(intraOpThreads, interOpThreads, optimization, provider, true);
   }
 
   /** CPU options. */
@@ -41,14 +49,24 @@ public record OnnxOptions(int intraOpThreads, int interOpThreads, String optimiz
     return new OnnxOptions(CpuCores.physical(), 1, OptLevel.ALL_OPT.name(), ExecutionProvider.CPU);
   }
 
+  /**
+   * For embedding search queries: one thread per query and no spinning. A query is a few tokens, too little work to
+   * split across cores, and the query service runs BM25 on another thread at the same time; with two intra-op
+   * threads on two cores the three threads took turns and a hybrid search cost several times its parts. Concurrent
+   * queries still use every core, one run each (a session runs concurrent calls in parallel).
+   */
+  public static OnnxOptions forQueries() {
+    return new OnnxOptions(1, 1, OptLevel.ALL_OPT.name(), ExecutionProvider.CPU, false);
+  }
+
   /** The same settings on another execution provider. */
   public OnnxOptions withProvider(ExecutionProvider other) {
-    return new OnnxOptions(intraOpThreads, interOpThreads, optimization, other);
+    return new OnnxOptions(intraOpThreads, interOpThreads, optimization, other, spinning);
   }
 
   /** The same settings with another intra-op thread count. */
   public OnnxOptions withIntraOpThreads(int threads) {
-    return new OnnxOptions(threads, interOpThreads, optimization, provider);
+    return new OnnxOptions(threads, interOpThreads, optimization, provider, spinning);
   }
 
   /** The optimisation level as ONNX Runtime's enum. */

@@ -50,6 +50,9 @@ final class OnnxSessions {
       // one chain of dependent operators: parallel execution only adds scheduling overhead
       opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       opts.setOptimizationLevel(options.optLevel());
+      if (!options.spinning()) {
+        opts.addConfigEntry("session.intra_op.allow_spinning", "0");
+      }
       return opts;
     } catch (OrtException | RuntimeException e) {
       opts.close();

@@ -128,6 +128,17 @@ class EmbeddingModelTest {
   }
 
   @Test
+  void queryOptionsRunOneThreadWithoutSpinningAndGiveTheSameVectors() {
+    OnnxOptions options = OnnxOptions.forQueries();
+    assertThat(options.intraOpThreads()).isEqualTo(1);
+    assertThat(options.spinning()).isFalse();
+    assertThat(options.withIntraOpThreads(2).spinning()).isFalse(); // copies keep the setting
+    try (EmbeddingModel q = EmbeddingModels.load("all-minilm-l6-v2", options)) {
+      assertThat(q.embedQuery(EXAMPLE)).containsExactly(model.embedQuery(EXAMPLE), within(1e-5f));
+    }
+  }
+
+  @Test
   void quantizedModelIsCloseToTheFullPrecisionOne() {
     try (EmbeddingModel q = EmbeddingModels.load("all-minilm-l6-v2-q", new OnnxOptions(1, 1, "all_opt"))) {
       float[] v = q.embedQuery(EXAMPLE);

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.ragstream.chunker.ChunkerApp;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
+import io.ragstream.embedding.OnnxOptions;
 import io.ragstream.indexer.IndexerWorker;
 import io.ragstream.indexer.generation.GenerationSwitchingSearcher;
 import io.ragstream.indexer.generation.LuceneGenerations;
@@ -80,7 +81,9 @@ public final class EmbeddedStack implements AutoCloseable {
     TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), (short) 1, Topics.ALL,
         Duration.ofSeconds(60));
 
-    EmbeddingModel model = register(EmbeddingModels.load(config.modelId()));
+    // the chunker counts tokens with it and the query service embeds queries with it; the embedder stage loads its
+    // own instance with batch settings
+    EmbeddingModel model = register(EmbeddingModels.load(config.modelId(), OnnxOptions.forQueries()));
     // The served generation: the one `ragstream replay` last swapped in, else the configured one.
     LuceneGenerations generations = new LuceneGenerations(dataDir.resolve("index"));
     String generation = generations.currentOr(config.generation());

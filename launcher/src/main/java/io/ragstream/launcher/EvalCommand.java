@@ -3,6 +3,7 @@ package io.ragstream.launcher;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
+import io.ragstream.embedding.OnnxOptions;
 import io.ragstream.indexer.lucene.LuceneReadOnlySearcher;
 import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.query.Fusion;
@@ -85,7 +86,7 @@ public final class EvalCommand implements Callable<Integer> {
         .withRrfK(rrfK).withCandidatesPerRetriever(candidates)
         .withFusion(fusion == null ? SearchConfig.DEFAULT_FUSION : Fusion.parse(fusion), vectorWeight);
     try (LuceneReadOnlySearcher searcher = LuceneStore.openReadOnly(index);
-        EmbeddingModel embedder = EmbeddingModels.load(model);
+        EmbeddingModel embedder = EmbeddingModels.load(model, OnnxOptions.forQueries());
         OnnxCrossEncoder crossEncoder = rerank ? OnnxCrossEncoder.load(rerankerModel) : null) {
       SearchService.Builder builder = SearchService.builder(searcher, embedder).config(config)
           .registry(new SimpleMeterRegistry());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.chunker.ChunkerApp;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
+import io.ragstream.embedding.OnnxOptions;
 import io.ragstream.ingest.extract.ExtractLimits;
 import io.ragstream.ingest.extract.TikaExtractor;
 import io.ragstream.ingest.source.DocumentPublisher;
@@ -283,7 +284,7 @@ public final class Ragstream {
         }
         case "query" -> {
           var searcher = stores.openSearcher(dataDir);
-          var search = new SearchService(searcher, EmbeddingModels.load(model), SearchConfig.defaults(),
+          var search = new SearchService(searcher, EmbeddingModels.load(model, OnnxOptions.forQueries()), SearchConfig.defaults(),
               Metrics.registry());
           QueryHttpServer server = new QueryHttpServer(port == null ? 8080 : port, search, searcher, () -> true);
           AutoCloseable operations = Stages.operations(server, settings, Metrics.registry());
