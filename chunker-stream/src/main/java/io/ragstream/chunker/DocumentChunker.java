@@ -11,7 +11,6 @@ import io.ragstream.schemas.avro.ExtractedDocument;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -40,12 +39,6 @@ public final class DocumentChunker {
   public static final String KIND = "chunk.kind";
   /** Separates the levels of a heading path in a chunk's prefix. */
   public static final String PATH_SEPARATOR = " › ";
-  /**
-   * Document metadata keys starting with this describe single blocks, not the document, and are not copied into
-   * chunks. The extractor writes {@code block.<index>.language}: the language a code block declares (a Markdown
-   * fence's info string), which the Avro {@code Block} has no field for.
-   */
-  public static final String BLOCK_KEY_PREFIX = "block.";
 
   private final ModelTokenizer tokenizer;
   private final ModelTokenizer counter;
@@ -66,11 +59,6 @@ public final class DocumentChunker {
     return config;
   }
 
-  /** The metadata key of the language block {@code index} of a document declares, as the extractor writes it. */
-  public static String blockLanguageKey(int index) {
-    return BLOCK_KEY_PREFIX + index + ".language";
-  }
-
   public List<Chunk> chunk(ExtractedDocument doc) {
     Prefixes prefixes = new Prefixes(doc.getTitle());
     List<Draft> drafts = new ArrayList<>();
@@ -84,31 +72,20 @@ public final class DocumentChunker {
         prose.add(block); // a source file's name as a heading would only repeat its title
       }
     }
-    drafts.addAll(0, structured(prose, fencedLanguages(doc), prefixes));
+    drafts.addAll(0, structured(prose, prefixes));
     return toChunks(doc, drafts, prefixes);
   }
 
   /**
-   * The code blocks of a document that declare a language the code splitter parses (by identity: equal blocks may
-   * declare different languages). A block of another or no language is left to the in-document heuristic.
+   * The language a code block declares ({@code Block.language}, a Markdown fence's info string), if the code splitter
+   * parses it; empty for other blocks, and for a code block of another or no language, which is left to the
+   * in-document heuristic.
    */
-  private static Map<Block, CodeLanguage> fencedLanguages(ExtractedDocument doc) {
-    Map<Block, CodeLanguage> fenced = new IdentityHashMap<>();
-    if (doc.getMetadata().isEmpty()) {
-      return fenced;
-    }
-    List<Block> blocks = doc.getBlocks();
-    for (int i = 0; i < blocks.size(); i++) {
-      Block block = blocks.get(i);
-      String declared = doc.getMetadata().get(blockLanguageKey(i));
-      if (declared != null && block.getKind() == BlockKind.CODE) {
-        CodeLanguage.forName(declared).ifPresent(parsed -> fenced.put(block, parsed));
-      }
-    }
-    return fenced;
+  private static Optional<CodeLanguage> fenced(Block block) {
+    return block.getKind() == BlockKind.CODE ? CodeLanguage.forName(block.getLanguage()) : Optional.empty();
   }
 
-  private List<Draft> structured(List<Block> blocks, Map<Block, CodeLanguage> fenced, Prefixes prefixes) {
+  private List<Draft> structured(List<Block> blocks, Prefixes prefixes) {
     TokenCounts counts = new TokenCounts(counter);
     List<Section> sections = new SectionMerger(config.text().minTokens(), config.text().targetTokens(), counts)
         .merge(Section.of(blocks, counts));
@@ -119,7 +96,7 @@ public final class DocumentChunker {
       // prose, so its chunks' code metadata (language, class, function) is true of all of their text
       List<Block> run = new ArrayList<>();
       for (Block block : section.blocks()) {
-        CodeLanguage language = fenced.get(block);
+        CodeLanguage language = fenced(block).orElse(null);
         if (language == null) {
           run.add(block);
           continue;
@@ -145,8 +122,6 @@ public final class DocumentChunker {
   private List<Chunk> toChunks(ExtractedDocument doc, List<Draft> drafts, Prefixes prefixes) {
     List<Chunk> chunks = new ArrayList<>();
     Set<String> seen = new HashSet<>();
-    Map<String, String> documentMetadata = new HashMap<>(doc.getMetadata());
-    documentMetadata.keySet().removeIf(key -> key.startsWith(BLOCK_KEY_PREFIX));
     for (Draft draft : drafts) {
       for (Fitted f : fit(draft, prefixes)) {
         Draft fitted = f.draft();
@@ -159,7 +134,7 @@ public final class DocumentChunker {
         if (!seen.add(id)) {
           continue; // identical text twice in one document would give two chunks one id: it is indexed once
         }
-        Map<String, String> metadata = new HashMap<>(documentMetadata);
+        Map<String, String> metadata = new HashMap<>(doc.getMetadata());
         if (doc.getContentType() != null) {
           metadata.putIfAbsent("contentType", doc.getContentType());
         }

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Code blocks in documents (Markdown fences) that declare a language: split by that language's parser, like source
- * files, under the section's heading path. The language arrives as the extractor writes it, in the document's
- * metadata under {@code block.<index>.language}.
+ * files, under the section's heading path. The language arrives as the extractor writes it, in the block
+ * ({@code Block.language}).
  */
 class FencedCodeTopologyTest {
   private TopologyHarness harness;
@@ -57,9 +57,13 @@ class FencedCodeTopologyTest {
               self.data[key] = value
               self.log.append(('put', key, value))""";
 
-  /** A Markdown guide as the extractor delivers it: the blocks, and each fence's info string by block index. */
+  /** A Markdown guide as the extractor delivers it: the blocks, each fence with its info string by block index. */
   private List<Chunk> chunkGuide(Map<Integer, String> languages) {
-    List<Block> blocks = List.of(
+    return chunkGuide(languages, Map.of());
+  }
+
+  private List<Chunk> chunkGuide(Map<Integer, String> languages, Map<String, String> extraMetadata) {
+    List<Block> blocks = new ArrayList<>(List.of(
         heading(1, "Client guide"),
         heading(2, "Java"),
         para("The Java client keeps an inventory of everything the shop has in stock, counted per day."),
@@ -67,9 +71,11 @@ class FencedCodeTopologyTest {
         heading(2, "Python"),
         para("The Python client stores values by key and logs every change it makes to them."),
         code(PYTHON),
-        para("Both clients retry failed calls three times before they report an error to the caller."));
+        para("Both clients retry failed calls three times before they report an error to the caller.")));
+    languages.forEach((index, language) ->
+        blocks.set(index, Block.newBuilder(blocks.get(index)).setLanguage(language).build()));
     Map<String, String> metadata = new HashMap<>(Map.of("author", "Ada"));
-    languages.forEach((index, language) -> metadata.put("block." + index + ".language", language));
+    metadata.putAll(extraMetadata);
     ExtractedDocument doc = ExtractedDocument.newBuilder().setDocId("guide").setTenant("default").setContentHash("h")
         .setTitle("Client guide").setSourceName("guide.md").setContentType("text/markdown").setVersion(1)
         .setIngestedAt(Instant.EPOCH).setMetadata(metadata).setBlocks(new ArrayList<>(blocks)).build();
@@ -91,8 +97,7 @@ class FencedCodeTopologyTest {
     assertThat(code).allSatisfy(c -> {
       assertThat(c.getMetadata()).containsEntry("code.parser", "tree-sitter").containsEntry(DocumentChunker.KIND,
           "code");
-      assertThat(c.getMetadata()).containsEntry("author", "Ada").doesNotContainKeys("block.3.language",
-          "block.6.language");
+      assertThat(c.getMetadata()).containsEntry("author", "Ada");
     });
     // each chunk is one whole function, doc comment included, under the section's heading path
     assertThat(code.get(1).getHeadings()).containsExactly("Client guide", "Java", "Inventory", "average");
@@ -113,7 +118,7 @@ class FencedCodeTopologyTest {
     assertThat(prose).extracting(Chunk::getHeadings).containsExactly(List.of("Client guide", "Java"),
         List.of("Client guide", "Python"), List.of("Client guide", "Python"));
     assertThat(prose).allSatisfy(c -> assertThat(c.getMetadata()).containsEntry(DocumentChunker.KIND, "text")
-        .doesNotContainKeys("block.3.language", "block.6.language"));
+        .containsEntry("author", "Ada"));
     // nothing is lost: the bodies give back every line of both sources
     String bodies = String.join("\n", out.stream().map(TopologyHarness::body).toList());
     assertThat(bodies.replaceAll("\\s", "")).contains(JAVA.replaceAll("\\s", ""), PYTHON.replaceAll("\\s", ""));
@@ -144,6 +149,23 @@ class FencedCodeTopologyTest {
     assertThat(DocumentChunker.ids(parsed)).isNotEqualTo(DocumentChunker.ids(plain));
     // the prose of the Java section is untouched by how the fence after it is chunked
     assertThat(DocumentChunker.ids(parsed)).contains(plain.getFirst().getChunkId());
+  }
+
+  /**
+   * Before {@code Block.language} existed the language travelled in the document's metadata under
+   * {@code block.<index>.language}. No stage writes or reads those keys now: one in a document's metadata (a
+   * publisher's own property) neither makes a fence parsed nor is dropped; it is copied into chunks like any other.
+   */
+  @Test
+  void aLanguageKeyInTheDocumentsMetadataIsAnOrdinaryPropertyNotAFenceLanguage() {
+    List<Chunk> plain = chunkGuide(Map.of());
+    close();
+    List<Chunk> keyed = chunkGuide(Map.of(), Map.of("block.3.language", "java", "block.6.language", "py"));
+
+    assertThat(keyed).noneSatisfy(c -> assertThat(c.getMetadata()).containsKey("code.language"));
+    assertThat(DocumentChunker.ids(keyed)).isEqualTo(DocumentChunker.ids(plain));
+    assertThat(keyed).allSatisfy(c -> assertThat(c.getMetadata()).containsEntry("block.3.language", "java")
+        .containsEntry("block.6.language", "py"));
   }
 
   @Test

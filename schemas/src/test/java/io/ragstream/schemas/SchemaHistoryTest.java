@@ -2,34 +2,50 @@ package io.ragstream.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ragstream.schemas.avro.Block;
+import io.ragstream.schemas.avro.BlockKind;
 import io.ragstream.schemas.avro.Chunk;
 import io.ragstream.schemas.avro.DocumentProgress;
 import io.ragstream.schemas.avro.EmbeddedChunk;
 import io.ragstream.schemas.avro.ExtractedDocument;
 import io.ragstream.schemas.avro.IndexEvent;
 import io.ragstream.schemas.avro.IngestRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.avro.JsonProperties;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every schema version ever published must stay decodable: records written with any historical writer schema are
  * read by the current generated class through {@link AvroSerde}. Changing a schema without adding its new version to
- * the history fails {@link #theLatestHistoricalVersionIsTheCurrentSchema}.
+ * the history fails {@link #theLatestHistoricalVersionIsTheCurrentSchema}. Every version must also be backward and
+ * forward compatible with every other ({@link #everyVersionIsBackwardAndForwardCompatibleWithEveryOther}): a change
+ * may only add optional fields (with defaults) or drop fields that had one.
  */
 class SchemaHistoryTest {
 
@@ -72,14 +88,139 @@ class SchemaHistoryTest {
         // Compare in generic form (logical types as their underlying longs) after re-encoding the decoded object.
         GenericData.Record roundTrip =
             new BinaryMessageDecoder<GenericData.Record>(GenericData.get(), current).decode(serde.encode(decoded));
-        for (Schema.Field field : writer.getFields()) {
-          if (current.getField(field.name()) != null) {
-            assertThat(String.valueOf(roundTrip.get(field.name())))
-                .as("%s.%s", current.getName(), field.name())
-                .isEqualTo(String.valueOf(written.get(field.name())));
-          }
+        assertSameOnSharedFields(current.getName(), written, roundTrip);
+      }
+    }
+  }
+
+  /**
+   * Each version reads records written with every other: a newer reader resolves an older writer (backward: replaying
+   * a compacted topic written before an upgrade) and an older reader resolves a newer writer (forward: a stage not
+   * yet upgraded, given the writer schema, skips the fields it does not know). Avro's own resolution decodes the
+   * records, so a field added without a default, or with a type an older reader cannot take, fails here.
+   */
+  @ParameterizedTest
+  @MethodSource("records")
+  void everyVersionIsBackwardAndForwardCompatibleWithEveryOther(Class<? extends SpecificRecord> type)
+      throws Exception {
+    String name = SpecificData.get().getSchema(type).getName();
+    List<Schema> history = SchemaHistory.versions(name);
+    Random random = new Random(7);
+    for (int older = 0; older < history.size(); older++) {
+      for (int newer = older + 1; newer < history.size(); newer++) {
+        Schema old = history.get(older);
+        Schema next = history.get(newer);
+        String pair = name + " v" + (older + 1) + " and v" + (newer + 1);
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(next, old).getType())
+            .as("backward: of %s, the newer reads the older", pair).isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(old, next).getType())
+            .as("forward: of %s, the older reads the newer", pair).isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+        for (int i = 0; i < 20; i++) {
+          GenericData.Record writtenOld = (GenericData.Record) randomValue(old, random);
+          assertSameOnSharedFields("backward " + pair, writtenOld, resolve(writtenOld, old, next));
+          GenericData.Record writtenNext = (GenericData.Record) randomValue(next, random);
+          assertSameOnSharedFields("forward " + pair, writtenNext, resolve(writtenNext, next, old));
         }
       }
+    }
+  }
+
+  @Test
+  void aCodeBlocksLanguageIsAddedToExtractedDocumentsWithoutBreakingV1() throws Exception {
+    List<Schema> history = SchemaHistory.versions("ExtractedDocument");
+    assertThat(history).hasSizeGreaterThanOrEqualTo(2);
+    Schema v1 = history.get(0);
+    Schema v2 = history.get(1);
+    Schema v1Block = v1.getField("blocks").schema().getElementType();
+    Schema v2Block = v2.getField("blocks").schema().getElementType();
+    assertThat(v1Block.getField("language")).isNull();
+    assertThat(v2Block.getField("language").schema().getTypes()).extracting(Schema::getType)
+        .containsExactly(Schema.Type.NULL, Schema.Type.STRING);
+    assertThat(v2Block.getField("language").defaultVal()).isEqualTo(JsonProperties.NULL_VALUE);
+
+    // a v1 record (what the extract stage wrote before this field existed) decodes with no language on its blocks
+    GenericData.Record v1Code = new GenericData.Record(v1Block);
+    v1Code.put("kind", new GenericData.EnumSymbol(v1Block.getField("kind").schema(), "CODE"));
+    v1Code.put("level", 0);
+    v1Code.put("text", "def f():\n    return 1");
+    v1Code.put("rows", List.of());
+    GenericData.Record v1Doc = new GenericData.Record(v1);
+    v1Doc.put("docId", "d1");
+    v1Doc.put("tenant", "default");
+    v1Doc.put("contentHash", "h");
+    v1Doc.put("version", 3L);
+    v1Doc.put("ingestedAt", 1000L);
+    v1Doc.put("metadata", Map.of("author", "Ada"));
+    v1Doc.put("blocks", List.of(v1Code));
+    ByteBuffer v1Bytes = new BinaryMessageEncoder<GenericData.Record>(GenericData.get(), v1).encode(v1Doc);
+    byte[] bytes = new byte[v1Bytes.remaining()];
+    v1Bytes.get(bytes);
+    AvroSerde<ExtractedDocument> serde = AvroSerde.of(ExtractedDocument.class);
+    ExtractedDocument decoded = serde.decode(bytes);
+    assertThat(decoded.getBlocks()).singleElement().satisfies(block -> {
+      assertThat(block.getKind()).isEqualTo(BlockKind.CODE);
+      assertThat(block.getText()).isEqualTo("def f():\n    return 1");
+      assertThat(block.getLanguage()).isNull();
+    });
+    assertThat(decoded.getMetadata()).containsOnly(Map.entry("author", "Ada"));
+
+    // the current class writes the language and reads it back
+    ExtractedDocument current = ExtractedDocument.newBuilder(decoded)
+        .setBlocks(List.of(Block.newBuilder(decoded.getBlocks().getFirst()).setLanguage("python").build())).build();
+    byte[] currentBytes = serde.encode(current);
+    assertThat(serde.decode(currentBytes).getBlocks().getFirst().getLanguage()).isEqualTo("python");
+
+    // a v1 reader given the new writer schema skips the language and keeps everything else
+    GenericData.Record asV1 = resolve(
+        new BinaryMessageDecoder<GenericData.Record>(GenericData.get(), v2).decode(currentBytes), v2, v1);
+    GenericData.Record block = (GenericData.Record) ((List<?>) asV1.get("blocks")).getFirst();
+    assertThat(block.getSchema().getField("language")).isNull();
+    assertThat(block.get("text").toString()).isEqualTo("def f():\n    return 1");
+  }
+
+  /** {@code datum}, written with {@code writer}, as a reader of {@code reader} decodes it (Avro schema resolution). */
+  private static GenericData.Record resolve(GenericData.Record datum, Schema writer, Schema reader)
+      throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+    new GenericDatumWriter<GenericData.Record>(writer).write(datum, encoder);
+    encoder.flush();
+    return new GenericDatumReader<GenericData.Record>(writer, reader)
+        .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+  }
+
+  /**
+   * Every field of {@code written} that {@code decoded}'s schema also has holds the same value, recursively (nested
+   * records too, so a field added to or dropped from a nested record is compared only where both versions have it).
+   */
+  private static void assertSameOnSharedFields(String path, Object written, Object decoded) {
+    if (written instanceof GenericRecord record) {
+      assertThat(decoded).as(path).isInstanceOf(GenericRecord.class);
+      GenericRecord other = (GenericRecord) decoded;
+      for (Schema.Field field : record.getSchema().getFields()) {
+        if (other.getSchema().getField(field.name()) != null) {
+          assertSameOnSharedFields(path + "." + field.name(), record.get(field.name()), other.get(field.name()));
+        }
+      }
+    } else if (written instanceof List<?> list) {
+      assertThat(decoded).as(path).isInstanceOf(List.class);
+      List<?> other = (List<?>) decoded;
+      assertThat(other).as(path).hasSameSizeAs(list);
+      for (int i = 0; i < list.size(); i++) {
+        assertSameOnSharedFields(path + "[" + i + "]", list.get(i), other.get(i));
+      }
+    } else if (written instanceof Map<?, ?> map) {
+      assertThat(decoded).as(path).isInstanceOf(Map.class);
+      Map<String, Object> other = new HashMap<>();
+      ((Map<?, ?>) decoded).forEach((k, v) -> other.put(k.toString(), v));
+      assertThat(other.keySet()).as(path).isEqualTo(
+          map.keySet().stream().map(Object::toString).collect(Collectors.toSet()));
+      map.forEach((k, v) -> assertSameOnSharedFields(path + "[" + k + "]", v, other.get(k.toString())));
+    } else if (written instanceof ByteBuffer bytes) {
+      assertThat(decoded).as(path).isEqualTo(bytes); // ByteBuffer equality compares the remaining bytes
+    } else {
+      // strings as Utf8 or String, enums as symbols, logical types as their underlying numbers
+      assertThat(String.valueOf(decoded)).as(path).isEqualTo(String.valueOf(written));
     }
   }
 

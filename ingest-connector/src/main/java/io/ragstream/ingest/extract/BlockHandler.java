@@ -5,10 +5,8 @@ import io.ragstream.schemas.avro.BlockKind;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,10 +25,10 @@ import org.xml.sax.helpers.DefaultHandler;
  * a paragraph whose class starts with "list" is a list item, its level taken from a trailing digit in the style name
  * ("List Bullet 2") because Tika does not emit the numbering level.
  *
- * <p>It also records what a {@link Block} has no field for: the page each block comes from (Tika writes each PDF page
- * as {@code <div class="page">}), where {@link PdfBookmarks} places a PDF's outline, and the language a code block
- * declares ({@code class="language-java"}, as CommonMark writes a fence's info string and as HTML pages mark code for
- * highlighters).
+ * <p>A code block keeps the language it declares ({@code class="language-java"}, as CommonMark writes a fence's info
+ * string and as HTML pages mark code for highlighters) in {@link Block#getLanguage}. The handler also records what a
+ * {@link Block} has no field for: the page each block comes from (Tika writes each PDF page as
+ * {@code <div class="page">}), where {@link PdfBookmarks} places a PDF's outline.
  */
 final class BlockHandler extends DefaultHandler {
 
@@ -83,7 +81,6 @@ final class BlockHandler extends DefaultHandler {
   private final List<Integer> blockPages = new ArrayList<>();
   /** The language the open code block declares, or null. */
   private String codeLanguage;
-  private final Map<Integer, String> codeLanguages = new LinkedHashMap<>();
 
   private int tableDepth;
   private List<List<String>> rows;
@@ -112,14 +109,6 @@ final class BlockHandler extends DefaultHandler {
   /** How many pages the text had ({@code <div class="page">}, as Tika writes PDF pages). */
   int pageCount() {
     return pages;
-  }
-
-  /**
-   * The language each code block of {@link #blocks()} declares, by block index, lower case and as written ("py",
-   * "c++"): mapping names to parsers is the chunker's business.
-   */
-  Map<Integer, String> codeLanguages() {
-    return Map.copyOf(codeLanguages);
   }
 
   /** The text of the {@code <title>} element, or an empty string. */
@@ -368,10 +357,12 @@ final class BlockHandler extends DefaultHandler {
         add(block(BlockKind.HEADING, 1, "Slide " + slides, List.of()));
       }
       slideTitlePending = false;
-      if (kind == BlockKind.CODE && codeLanguage != null) {
-        codeLanguages.put(blocks.size(), codeLanguage);
+      Block block = block(kind, level, content, List.of());
+      if (kind == BlockKind.CODE) {
+        // lower case and as written ("py", "c++"): mapping names to parsers is the chunker's business
+        block.setLanguage(codeLanguage);
       }
-      add(block(kind, level, content, List.of()));
+      add(block);
     }
   }
 
@@ -440,7 +431,7 @@ final class BlockHandler extends DefaultHandler {
   }
 
   private static Block block(BlockKind kind, int level, String text, List<List<String>> rows) {
-    return new Block(kind, level, text, rows);
+    return Block.newBuilder().setKind(kind).setLevel(level).setText(text).setRows(rows).build();
   }
 
   /** Parsers rarely check interruption; checking here makes a timed-out parse stop at its next SAX event. */

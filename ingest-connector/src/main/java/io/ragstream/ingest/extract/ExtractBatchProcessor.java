@@ -80,13 +80,6 @@ public final class ExtractBatchProcessor implements BatchProcessor {
           () -> extractor.extract(content, request.getContentType(), request.getSourceName()));
       Map<String, String> metadata = new HashMap<>(request.getMetadata());
       extraction.metadata().forEach(metadata::putIfAbsent);
-      // what the document says about its own blocks is structure, not a property a publisher may override
-      metadata.keySet().removeIf(key -> key.startsWith(Extraction.BLOCK_KEY_PREFIX));
-      extraction.metadata().forEach((key, value) -> {
-        if (key.startsWith(Extraction.BLOCK_KEY_PREFIX)) {
-          metadata.put(key, value);
-        }
-      });
       ExtractedDocument doc = ExtractedDocument.newBuilder()
           .setDocId(request.getDocId())
           .setTenant(request.getTenant())

@@ -54,6 +54,7 @@ final class ExtractWire {
       writeString(out, block.getKind().name());
       out.writeInt(block.getLevel());
       writeString(out, block.getText());
+      writeString(out, block.getLanguage());
       out.writeInt(block.getRows().size());
       for (List<String> row : block.getRows()) {
         out.writeInt(row.size());
@@ -112,6 +113,7 @@ final class ExtractWire {
       BlockKind kind = BlockKind.valueOf(readString(in));
       int level = in.readInt();
       String text = readString(in);
+      String blockLanguage = readString(in);
       int rowCount = in.readInt();
       List<List<String>> rows = new ArrayList<>(rowCount);
       for (int r = 0; r < rowCount; r++) {
@@ -122,7 +124,8 @@ final class ExtractWire {
         }
         rows.add(row);
       }
-      blocks.add(new Block(kind, level, text, rows));
+      blocks.add(Block.newBuilder().setKind(kind).setLevel(level).setText(text).setRows(rows)
+          .setLanguage(blockLanguage).build());
     }
     int metaCount = in.readInt();
     Map<String, String> metadata = new LinkedHashMap<>();

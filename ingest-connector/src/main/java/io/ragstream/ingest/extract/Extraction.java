@@ -12,10 +12,10 @@ import java.util.Objects;
  * @param title the document's title (its metadata title, else its first level-1 heading), or null
  * @param language the language the document declares (dc:language / Content-Language), or null; never guessed
  * @param contentType the media type Tika detected, without parameters
- * @param blocks headings, paragraphs, list items, tables and code in document order; never empty
- * @param metadata a few useful document properties under the keys declared here, and the languages code blocks
- *     declare ({@link #blockLanguageKey})
- * @param contentHash {@link #hashOf(List, Map)} of the blocks and their languages
+ * @param blocks headings, paragraphs, list items, tables and code (with the language each declares) in document
+ *     order; never empty
+ * @param metadata a few useful document properties under the keys declared here
+ * @param contentHash {@link #hashOf(List)} of the blocks
  */
 public record Extraction(String title, String language, String contentType, List<Block> blocks,
     Map<String, String> metadata, String contentHash) {
@@ -26,20 +26,6 @@ public record Extraction(String title, String language, String contentType, List
   public static final String PAGE_COUNT = "pageCount";
   /** "true" when the write limit cut the text short; absent otherwise. */
   public static final String TRUNCATED = "truncated";
-
-  /**
-   * The metadata key of the language that block {@code index} (a code block, 0-based in {@link #blocks}) declares,
-   * as written and lower-cased ("java", "py", "c++"): a Markdown fence's info string or an HTML
-   * {@code class="language-x"}. The Avro {@code Block} has no field for it and its schema is shared by every stage,
-   * so it travels in the document's metadata; the chunker reads the same key ({@code DocumentChunker}), and it is
-   * the one contract between the two outside the schema.
-   */
-  public static String blockLanguageKey(int index) {
-    return BLOCK_KEY_PREFIX + index + ".language";
-  }
-
-  /** Keys starting with this describe single blocks ({@link #blockLanguageKey}), not the document. */
-  public static final String BLOCK_KEY_PREFIX = "block.";
 
   public Extraction {
     Objects.requireNonNull(contentType, "contentType");
@@ -52,25 +38,19 @@ public record Extraction(String title, String language, String contentType, List
     return "true".equals(metadata.get(TRUNCATED));
   }
 
-  /** {@link #hashOf(List, Map)} of blocks without declared languages. */
-  public static String hashOf(List<Block> blocks) {
-    return hashOf(blocks, Map.of());
-  }
-
   /**
-   * SHA-256 (hex) over each block's kind, level, text and declared language ({@link #blockLanguageKey} in
-   * {@code metadata}), so the same text in the same structure gives the same hash whatever the file format, date or
-   * author, and a fence whose language changed is chunked again. Table rows are not hashed separately: a table's
-   * text carries them. A block without a language hashes as it did before languages were kept.
+   * SHA-256 (hex) over each block's kind, level, text and declared language, so the same text in the same structure
+   * gives the same hash whatever the file format, date or author, and a fence whose language changed is chunked
+   * again. Table rows are not hashed separately: a table's text carries them. A block without a language hashes as it
+   * did before languages were kept, so documents without fenced code keep their hashes.
    */
-  public static String hashOf(List<Block> blocks, Map<String, String> metadata) {
+  public static String hashOf(List<Block> blocks) {
     StringBuilder canonical = new StringBuilder();
-    for (int i = 0; i < blocks.size(); i++) {
-      Block block = blocks.get(i);
+    for (Block block : blocks) {
       // length-prefixed, so no text can imitate a block boundary
       canonical.append(block.getKind()).append(' ').append(block.getLevel()).append(' ')
           .append(block.getText().length()).append(':').append(block.getText()).append('\n');
-      String language = metadata.get(blockLanguageKey(i));
+      String language = block.getLanguage();
       if (language != null) {
         canonical.append("language ").append(language.length()).append(':').append(language).append('\n');
       }

@@ -9,7 +9,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,7 +52,7 @@ import org.xml.sax.SAXException;
  *
  * <p>Markdown is rendered to HTML with commonmark-java first, because Tika only sees it as plain text and would lose
  * its headings, lists and code blocks; a fence's info string survives as the code block's declared language
- * ({@link Extraction#blockLanguageKey}). A PDF's outline becomes headings ({@link PdfBookmarks}). Language is taken
+ * ({@code Block.language}). A PDF's outline becomes headings ({@link PdfBookmarks}). Language is taken
  * from what the document declares (dc:language, an HTML {@code lang}/Content-Language), never guessed: Tika's
  * detectors live in tika-langdetect-* modules with their own models, which are not part of the standard parser
  * package.
@@ -227,20 +226,10 @@ public final class TikaExtractor implements AutoCloseable {
     }
     // several top-level bookmarks are chapters, not the title: the first must not name the whole document
     boolean headingMayBeTitle = bookmarks.stream().filter(b -> b.level() == 1).count() <= 1;
-    Map<Block, String> codeLanguages = new IdentityHashMap<>();
-    handler.codeLanguages().forEach((index, language) -> codeLanguages.put(extracted.get(index), language));
-    // inserting headings moves blocks, so languages are matched to blocks, then numbered where the blocks end up
     List<Block> blocks = bookmarks.isEmpty() ? extracted
         : PdfBookmarks.insert(extracted, handler.blockPages(), handler.pageCount(), bookmarks);
-    Map<String, String> useful = usefulMetadata(metadata, truncated);
-    for (int i = 0; i < blocks.size(); i++) {
-      String language = codeLanguages.get(blocks.get(i));
-      if (language != null) {
-        useful.put(Extraction.blockLanguageKey(i), language);
-      }
-    }
     return new Extraction(title(metadata, handler, blocks, headingMayBeTitle), language(metadata), type.toString(),
-        blocks, useful, Extraction.hashOf(blocks, useful));
+        blocks, usefulMetadata(metadata, truncated), Extraction.hashOf(blocks));
   }
 
   /** A source file as one code block with its exact text, named by its file name; the chunker parses it. */
@@ -255,7 +244,9 @@ public final class TikaExtractor implements AutoCloseable {
     if (text.isBlank()) {
       throw new ExtractionException(Reason.EMPTY, "no text found in " + type + named(sourceName));
     }
-    List<Block> blocks = List.of(new Block(BlockKind.CODE, 0, text, List.of()));
+    // no declared language: the chunker knows a source file's from its name and media type, and a hash without one
+    // keeps source files' content hashes as they were
+    List<Block> blocks = List.of(Block.newBuilder().setKind(BlockKind.CODE).setText(text).build());
     String title = sourceName == null ? null : SourceFiles.fileName(sourceName);
     return new Extraction(title, null, type, blocks, Map.of(), Extraction.hashOf(blocks));
   }

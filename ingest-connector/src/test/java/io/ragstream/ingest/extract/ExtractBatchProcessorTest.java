@@ -1,9 +1,12 @@
 package io.ragstream.ingest.extract;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ragstream.schemas.Topics;
+import io.ragstream.schemas.avro.Block;
+import io.ragstream.schemas.avro.BlockKind;
 import io.ragstream.schemas.avro.ExtractedDocument;
 import io.ragstream.schemas.avro.IngestRequest;
 import java.nio.ByteBuffer;
@@ -35,8 +38,16 @@ class ExtractBatchProcessorTest {
 
       ExtractedDocument doc = Topics.DOCUMENTS.valueSerde().deserializer()
           .deserialize(out.getFirst().topic(), out.getFirst().value());
-      assertThat(doc.getMetadata()).containsEntry("team", "birds").containsEntry("block.1.language", "python")
-          .doesNotContainKey("block.2.language");
+      assertThat(doc.getBlocks()).extracting(Block::getKind, Block::getLanguage).containsExactly(
+          tuple(BlockKind.HEADING, null), tuple(BlockKind.CODE, "python"), tuple(BlockKind.CODE, null));
+      assertThat(doc.getContentHash()).as("the hash covers the languages the blocks carry")
+          .isEqualTo(Extraction.hashOf(doc.getBlocks()))
+          .isNotEqualTo(Extraction.hashOf(doc.getBlocks().stream()
+              .map(b -> Block.newBuilder(b).setLanguage(null).build()).toList()));
+      // no stage reads block languages from metadata any more, so a publisher's keys that look like the old
+      // contract are ordinary properties: kept as given, and without effect on the blocks
+      assertThat(doc.getMetadata()).containsEntry("team", "birds").containsEntry("block.1.language", "rust")
+          .containsEntry("block.2.language", "java");
     }
   }
 }

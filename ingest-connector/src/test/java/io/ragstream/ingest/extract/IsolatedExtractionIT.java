@@ -36,8 +36,7 @@ class IsolatedExtractionIT {
         assertThat(isolated.extract((byte[]) doc[0], null, (String) doc[1])).isEqualTo(expected);
       }
       // what the pipe must carry besides plain blocks: a fence's language and a bookmark's heading
-      assertThat(isolated.extract(markdown, null, "notes.md").metadata())
-          .containsEntry(Extraction.blockLanguageKey(2), "java");
+      assertThat(isolated.extract(markdown, null, "notes.md").blocks().get(2).getLanguage()).isEqualTo("java");
       assertThat(isolated.extract(bookmarked, null, "owls.pdf").blocks().getFirst().getKind())
           .isEqualTo(io.ragstream.schemas.avro.BlockKind.HEADING);
       ExtractionException corrupt = catchThrowableOfType(ExtractionException.class,

@@ -172,14 +172,16 @@ class TikaExtractorTest {
 
     Extraction extraction = EXTRACTOR.extract(utf8(markdown), null, "clients.md");
 
-    assertThat(extraction.blocks()).extracting(Block::getKind, Block::getText).containsExactly(
-        tuple(HEADING, "Clients"), tuple(CODE, "class A {}"), tuple(CODE, "def get(): pass"),
-        tuple(CODE, "no language"), tuple(CODE, "indented code"));
-    // the chunker reads these keys (DocumentChunker.blockLanguageKey): "block.<index>.language"
-    assertThat(extraction.metadata()).containsEntry("block.1.language", "java").containsEntry("block.2.language", "py")
-        .doesNotContainKeys("block.3.language", "block.4.language");
+    // the info string's first word, lower-cased; an unfenced or bare fence declares none
+    assertThat(extraction.blocks()).extracting(Block::getKind, Block::getText, Block::getLanguage).containsExactly(
+        tuple(HEADING, "Clients", null), tuple(CODE, "class A {}", "java"), tuple(CODE, "def get(): pass", "py"),
+        tuple(CODE, "no language", null), tuple(CODE, "indented code", null));
+    assertThat(extraction.metadata()).as("the languages travel in the blocks, not the document's metadata")
+        .doesNotContainKeys("block.1.language", "block.2.language");
     Extraction kotlin = EXTRACTOR.extract(utf8(markdown.replace("```java", "```kotlin")), null, "clients.md");
-    assertThat(kotlin.blocks()).isEqualTo(extraction.blocks());
+    assertThat(kotlin.blocks()).extracting(Block::getKind, Block::getText)
+        .isEqualTo(extraction.blocks().stream().map(b -> tuple(b.getKind(), b.getText())).toList());
+    assertThat(kotlin.blocks().get(1).getLanguage()).isEqualTo("kotlin");
     assertThat(kotlin.contentHash()).as("a fence's language is part of the content").isNotEqualTo(
         extraction.contentHash());
 
@@ -187,11 +189,10 @@ class TikaExtractorTest {
         + "<pre class=\"lang-go\">func f() {}</pre><pre><code class=\"hljs\">plain</code></pre>"
         + "<p>inline <code class=\"language-c\">x++</code> code</p></body></html>";
     Extraction page = EXTRACTOR.extract(utf8(html), "text/html", "page.html");
-    assertThat(page.blocks()).extracting(Block::getKind, Block::getText).containsExactly(
-        tuple(CODE, "let a = 1;"), tuple(CODE, "func f() {}"), tuple(CODE, "plain"),
-        tuple(PARAGRAPH, "inline x++ code"));
-    assertThat(page.metadata()).containsEntry("block.0.language", "typescript").containsEntry("block.1.language", "go")
-        .doesNotContainKeys("block.2.language", "block.3.language");
+    // inline code is no block, so its class names no block's language
+    assertThat(page.blocks()).extracting(Block::getKind, Block::getText, Block::getLanguage).containsExactly(
+        tuple(CODE, "let a = 1;", "typescript"), tuple(CODE, "func f() {}", "go"), tuple(CODE, "plain", null),
+        tuple(PARAGRAPH, "inline x++ code", null));
   }
 
   @Test
