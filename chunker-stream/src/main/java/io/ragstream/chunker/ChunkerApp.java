@@ -34,7 +34,8 @@ public final class ChunkerApp implements AutoCloseable {
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     props.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), KafkaSettings.MAX_RECORD_BYTES);
     props.put(StreamsConfig.producerPrefix("max.request.size"), KafkaSettings.MAX_RECORD_BYTES);
-    this.streams = new KafkaStreams(ChunkerTopology.build(kafka.topicPrefix(), chunker, metrics), props);
+    this.streams =
+        new KafkaStreams(ChunkerTopology.build(kafka.topicPrefix(), kafka.serdes(), chunker, metrics), props);
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(metrics);
   }
