@@ -97,6 +97,23 @@ public final class RegistryAvroSerde<T extends SpecificRecord> implements Serde<
     return type.cast(decoded);
   }
 
+  /**
+   * Whether a failure, or anything in its cause chain, is the registry being unreachable or refusing a request —
+   * a condition to retry, unlike a record that cannot be decoded. For handlers that see the serde's exceptions
+   * wrapped (Kafka Streams).
+   */
+  public static boolean registryUnavailable(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SerializationException) {
+        return false; // the record's fault (an unknown id is reported as one, see decode)
+      }
+      if (t instanceof ApicurioRestClientException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The schema id (registry content id) of a Confluent-framed record, read by Apicurio's own id handler. */
   public static long schemaId(byte[] bytes) {
     Legacy4ByteIdHandler ids = new Legacy4ByteIdHandler();
