@@ -63,15 +63,16 @@ public record SerdeSettings(Mode mode, URI registryUrl, boolean autoRegister) {
       if (registryUrl == null) {
         throw new IllegalArgumentException("registry mode needs the schema registry URL (" + REGISTRY_URL_ENV + ")");
       }
+      if (registryUrl.getRawUserInfo() != null || registryUrl.getRawAuthority() != null
+          && registryUrl.getRawAuthority().contains("@")) {
+        // Settings are logged; credentials belong in Apicurio's auth settings, not in a URL that ends up in logs.
+        throw new IllegalArgumentException(REGISTRY_URL_ENV + " must not carry credentials (user:password@)");
+      }
       String scheme = registryUrl.getScheme() == null ? "" : registryUrl.getScheme().toLowerCase(Locale.ROOT);
       if (!(scheme.equals("http") || scheme.equals("https")) || registryUrl.getHost() == null) {
         throw new IllegalArgumentException(
             REGISTRY_URL_ENV + " must be an absolute http(s) URL such as http://registry:8080/apis/registry/v2, got "
                 + registryUrl);
-      }
-      if (registryUrl.getUserInfo() != null) {
-        // Settings are logged; credentials belong in Apicurio's auth settings, not in a URL that ends up in logs.
-        throw new IllegalArgumentException(REGISTRY_URL_ENV + " must not carry credentials (user:password@)");
       }
       // Apicurio's serde speaks the registry's own v2 API; the ccompat path is for Confluent clients only.
       if (registryUrl.getPath() != null && registryUrl.getPath().contains("/apis/ccompat")) {
@@ -165,6 +166,9 @@ public record SerdeSettings(Mode mode, URI registryUrl, boolean autoRegister) {
     // registry's compatibility rule (BACKWARD in the compose stack).
     config.put(SerdeConfig.AUTO_REGISTER_ARTIFACT_IF_EXISTS, IfExists.RETURN_OR_UPDATE.value());
     config.put(SerdeConfig.FIND_LATEST_ARTIFACT, !autoRegister);
+    // Cached schemas are refreshed every check period; when the registry is down, keep using the cached schema
+    // (an id's content never changes) instead of failing records the stage has already been reading.
+    config.put(SchemaResolverConfig.FAULT_TOLERANT_REFRESH, true);
     config.put(AvroKafkaSerdeConfig.AVRO_ENCODING, AvroKafkaSerdeConfig.AVRO_ENCODING_BINARY);
     // Decode into the generated classes (resolving the writer schema to the class's schema), not GenericRecord.
     config.put(AvroKafkaSerdeConfig.USE_SPECIFIC_AVRO_READER, true);

@@ -71,6 +71,7 @@ class SerdeSettingsTest {
         Map.entry("apicurio.registry.auto-register", true),
         Map.entry("apicurio.registry.auto-register.if-exists", "RETURN_OR_UPDATE"),
         Map.entry("apicurio.registry.find-latest", false),
+        Map.entry("apicurio.registry.fault-tolerant-refresh", true),
         Map.entry("apicurio.registry.avro.encoding", "BINARY"),
         Map.entry("apicurio.registry.use-specific-avro-reader", true)));
   }
@@ -108,6 +109,8 @@ class SerdeSettingsTest {
     assertThatThrownBy(() -> SerdeSettings.of("http://user:secret@registry:8080/apis/registry/v2", null))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("credentials")
         .hasMessageNotContaining("secret");
+    assertThatThrownBy(() -> SerdeSettings.of("ftp://user:secret@registry/", null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("secret");
     assertThatThrownBy(() -> SerdeSettings.of("http://bad host/", null))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(SerdeSettings.REGISTRY_URL_ENV);
     assertThatThrownBy(() -> SerdeSettings.of(URL, "yes"))
