@@ -3,6 +3,7 @@ package io.ragstream.chunker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.schemas.RegistryAvroSerde;
 import io.ragstream.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,11 +11,16 @@ import java.util.Properties;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Runs the chunker topology: exactly-once, local state under the data directory, poison records to its DLQ. */
 public final class ChunkerApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkerApp.class);
+  /** Between a registry failure and the replacement thread: keeps an outage from becoming a tight restart loop. */
+  static final Duration REGISTRY_RETRY_PAUSE = Duration.ofSeconds(5);
+
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
 
@@ -26,17 +32,52 @@ public final class ChunkerApp implements AutoCloseable {
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
-    // KIP-1034: records that fail to deserialize or process go to the DLQ with the standard error headers.
-    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DLQ_CHUNKER.name(kafka.topicPrefix()));
-    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-        LogAndContinueProcessingExceptionHandler.class);
-    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    errorHandling(props, kafka.topicPrefix());
     props.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), KafkaSettings.MAX_RECORD_BYTES);
     props.put(StreamsConfig.producerPrefix("max.request.size"), KafkaSettings.MAX_RECORD_BYTES);
-    this.streams = new KafkaStreams(ChunkerTopology.build(kafka.topicPrefix(), chunker, metrics), props);
+    this.streams =
+        new KafkaStreams(ChunkerTopology.build(kafka.topicPrefix(), kafka.serdes(), chunker, metrics), props);
+    streams.setUncaughtExceptionHandler(ChunkerApp::onStreamThreadFailure);
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(metrics);
+  }
+
+  /**
+   * KIP-1034: records that fail to deserialize or process go to the DLQ with the standard error headers — except
+   * records that only failed because the schema registry was unreachable, which fail the stream thread (see
+   * {@link #onStreamThreadFailure}).
+   */
+  static void errorHandling(Properties props, String topicPrefix) {
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DLQ_CHUNKER.name(topicPrefix));
+    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, PoisonOnlyDeserializationHandler.class);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        PoisonOnlyProcessingExceptionHandler.class);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+  }
+
+  /**
+   * A schema registry outage (registry mode) replaces the failed stream thread after a pause: it resumes from the
+   * last committed offsets (exactly-once), so no record is lost or dead-lettered. Anything else keeps Kafka
+   * Streams' default, shutting the client down.
+   */
+  static StreamThreadExceptionResponse onStreamThreadFailure(Throwable failure) {
+    StreamThreadExceptionResponse response = onStreamThreadFailureResponseWithoutPause(failure);
+    if (response == StreamThreadExceptionResponse.REPLACE_THREAD) {
+      LOG.warn("chunker stream thread failed because the schema registry is unavailable; replacing it in {} s",
+          REGISTRY_RETRY_PAUSE.toSeconds(), failure);
+      try {
+        Thread.sleep(REGISTRY_RETRY_PAUSE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return response;
+  }
+
+  /** The decision of {@link #onStreamThreadFailure}, without its pause. */
+  static StreamThreadExceptionResponse onStreamThreadFailureResponseWithoutPause(Throwable failure) {
+    return RegistryAvroSerde.registryUnavailable(failure) ? StreamThreadExceptionResponse.REPLACE_THREAD
+        : StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
   }
 
   public void start() {

@@ -2,6 +2,7 @@ package io.ragstream.chunker;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.ragstream.schemas.ChunkIds;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Chunk;
 import java.util.Optional;
@@ -15,15 +16,20 @@ import org.apache.kafka.streams.state.Stores;
 public final class ChunkerTopology {
   private ChunkerTopology() {}
 
-  public static Topology build(String topicPrefix, DocumentChunker chunker, MeterRegistry metrics) {
+  /**
+   * The topology over the topics under {@code topicPrefix}, with document and chunk values in the encoding of
+   * {@code serdes} (Kafka Streams gets the same serdes as the plain-consumer stages).
+   */
+  public static Topology build(String topicPrefix, SerdeSettings serdes, DocumentChunker chunker,
+      MeterRegistry metrics) {
     Topology topology = new Topology();
-    topology.addSource("documents", Serdes.String().deserializer(), Topics.DOCUMENTS.valueSerde().deserializer(),
+    topology.addSource("documents", Serdes.String().deserializer(), Topics.DOCUMENTS.valueSerde(serdes).deserializer(),
         Topics.DOCUMENTS.name(topicPrefix));
     topology.addProcessor("chunk-diff", () -> new ChunkDiffProcessor(chunker, metrics), "documents");
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ChunkDiffProcessor.STORE),
         Serdes.String(), DocumentChunkState.serde()), "chunk-diff");
     topology.addSink("chunks", Topics.CHUNKS.name(topicPrefix), Serdes.String().serializer(),
-        Topics.CHUNKS.valueSerde().serializer(), byDocument(), "chunk-diff");
+        Topics.CHUNKS.valueSerde(serdes).serializer(), byDocument(), "chunk-diff");
     return topology;
   }
 

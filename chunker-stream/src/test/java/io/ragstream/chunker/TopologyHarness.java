@@ -2,6 +2,7 @@ package io.ragstream.chunker;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ragstream.embedding.HfModelTokenizer;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Block;
 import io.ragstream.schemas.avro.BlockKind;
@@ -40,11 +41,12 @@ final class TopologyHarness implements AutoCloseable {
     props.put(StreamsConfig.STATE_DIR_CONFIG,
         System.getProperty("java.io.tmpdir") + "/chunker-test-" + System.nanoTime());
     props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-    driver = new TopologyTestDriver(ChunkerTopology.build(PREFIX, chunker, new SimpleMeterRegistry()), props);
+    driver = new TopologyTestDriver(
+        ChunkerTopology.build(PREFIX, SerdeSettings.SINGLE_OBJECT, chunker, new SimpleMeterRegistry()), props);
     documents = driver.createInputTopic(Topics.DOCUMENTS.name(PREFIX), Serdes.String().serializer(),
-        Topics.DOCUMENTS.valueSerde().serializer());
+        Topics.DOCUMENTS.valueSerde(SerdeSettings.SINGLE_OBJECT).serializer());
     chunks = driver.createOutputTopic(Topics.CHUNKS.name(PREFIX), Serdes.String().deserializer(),
-        Topics.CHUNKS.valueSerde().deserializer());
+        Topics.CHUNKS.valueSerde(SerdeSettings.SINGLE_OBJECT).deserializer());
   }
 
   /** MiniLM's limits (256 with 2 special tokens), with every target set to {@code target}. */

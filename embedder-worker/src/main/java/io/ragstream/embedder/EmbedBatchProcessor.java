@@ -2,6 +2,7 @@ package io.ragstream.embedder;
 
 import io.ragstream.runtime.kafka.BatchProcessor;
 import io.ragstream.runtime.kafka.DeadLetters;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Chunk;
 import io.ragstream.schemas.avro.EmbeddedChunk;
@@ -25,8 +26,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * token-budget batches. Throwing (the model failed) makes the stage abort and retry the whole batch.
  */
 public final class EmbedBatchProcessor implements BatchProcessor {
-  private static final Deserializer<Chunk> CHUNKS = Topics.CHUNKS.valueSerde().deserializer();
-  private static final Serializer<EmbeddedChunk> EMBEDDINGS = Topics.EMBEDDINGS.valueSerde().serializer();
+  private final Deserializer<Chunk> chunkValues;
+  private final Serializer<EmbeddedChunk> embeddingValues;
 
   private final BatchEmbedder embedder;
   private final EmbeddingCache cache;
@@ -34,8 +35,10 @@ public final class EmbedBatchProcessor implements BatchProcessor {
   private final String embeddingsTopic;
   private final String dlqTopic;
 
-  public EmbedBatchProcessor(BatchEmbedder embedder, EmbeddingCache cache, String topicPrefix,
+  public EmbedBatchProcessor(BatchEmbedder embedder, EmbeddingCache cache, String topicPrefix, SerdeSettings serdes,
       EmbedderMetrics metrics) {
+    this.chunkValues = Topics.CHUNKS.valueSerde(serdes).deserializer();
+    this.embeddingValues = Topics.EMBEDDINGS.valueSerde(serdes).serializer();
     this.embedder = embedder;
     this.cache = cache;
     this.metrics = metrics;
@@ -56,7 +59,7 @@ public final class EmbedBatchProcessor implements BatchProcessor {
         continue;
       }
       try {
-        chunks[i] = CHUNKS.deserialize(record.topic(), record.value());
+        chunks[i] = chunkValues.deserialize(record.topic(), record.value());
       } catch (SerializationException e) {
         out[i] = DeadLetters.of(dlqTopic, "embedder", "undecodable-chunk", record, e);
         continue;
@@ -75,7 +78,7 @@ public final class EmbedBatchProcessor implements BatchProcessor {
       EmbeddedChunk value = EmbeddedChunk.newBuilder().setChunk(chunks[i]).setModelId(modelId)
           .setDimension(dimension).setVector(toList(vectors.get(hashes[i]))).build();
       out[i] = new ProducerRecord<>(embeddingsTopic, null, batch.get(i).key(),
-          EMBEDDINGS.serialize(embeddingsTopic, value), batch.get(i).headers());
+          embeddingValues.serialize(embeddingsTopic, value), batch.get(i).headers());
     }
     return Arrays.asList(out);
   }

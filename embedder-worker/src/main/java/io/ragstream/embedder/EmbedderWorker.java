@@ -70,7 +70,8 @@ public final class EmbedderWorker implements Runnable, AutoCloseable {
           : FileEmbeddingCache.open(cacheDir, modelId, model.dimension());
       EmbedderMetrics metrics = new EmbedderMetrics(registry, modelId);
       embedder = new BatchEmbedder(model, config, metrics);
-      EmbedBatchProcessor processor = new EmbedBatchProcessor(embedder, cache, kafka.topicPrefix(), metrics);
+      EmbedBatchProcessor processor =
+          new EmbedBatchProcessor(embedder, cache, kafka.topicPrefix(), kafka.serdes(), metrics);
       TransactionalStage stage = new TransactionalStage(STAGE, instance, withFetchWait(kafka, config),
           Topics.CHUNKS.name(kafka.topicPrefix()), config.maxPollRecords(), processor, registry);
       return new EmbedderWorker(model, ownsModel, embedder, cache, stage);
@@ -97,7 +98,7 @@ public final class EmbedderWorker implements Runnable, AutoCloseable {
     Map<String, String> overrides = new HashMap<>(kafka.clientOverrides());
     overrides.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Long.toString(config.maxWait().toMillis()));
     overrides.putIfAbsent(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.toString(config.minFetchBytes()));
-    return new KafkaSettings(kafka.bootstrap(), kafka.topicPrefix(), overrides);
+    return kafka.withClientOverrides(overrides);
   }
 
   /** The model this worker encodes with. */

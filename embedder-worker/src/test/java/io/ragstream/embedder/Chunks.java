@@ -1,6 +1,7 @@
 package io.ragstream.embedder;
 
 import io.ragstream.schemas.ChunkIds;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Chunk;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,7 @@ final class Chunks {
 
   static byte[] value(int i, String text) {
     String topic = Topics.CHUNKS.name(Topics.DEFAULT_PREFIX);
-    return Topics.CHUNKS.valueSerde().serializer().serialize(topic, chunk(i, text));
+    return Topics.CHUNKS.valueSerde(SerdeSettings.SINGLE_OBJECT).serializer().serialize(topic, chunk(i, text));
   }
 
   static ConsumerRecord<byte[], byte[]> record(int i, String text) {

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ragstream.embedding.EmbeddingModels;
 import io.ragstream.embedding.OnnxEmbeddingModel;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.EmbeddedChunk;
 import java.nio.file.Path;
@@ -117,7 +118,8 @@ class EmbedBatchProcessorIT {
   }
 
   private static EmbedBatchProcessor processor(BatchEmbedder embedder, EmbeddingCache cache, MeterRegistry metrics) {
-    return new EmbedBatchProcessor(embedder, cache, Topics.DEFAULT_PREFIX, embedder.metrics());
+    return new EmbedBatchProcessor(embedder, cache, Topics.DEFAULT_PREFIX, SerdeSettings.SINGLE_OBJECT,
+        embedder.metrics());
   }
 
   private static double embedded(MeterRegistry metrics) {
@@ -125,7 +127,8 @@ class EmbedBatchProcessorIT {
   }
 
   private static EmbeddedChunk decode(ProducerRecord<byte[], byte[]> record) {
-    return Topics.EMBEDDINGS.valueSerde().deserializer().deserialize(record.topic(), record.value());
+    return Topics.EMBEDDINGS.valueSerde(SerdeSettings.SINGLE_OBJECT).deserializer()
+        .deserialize(record.topic(), record.value());
   }
 
   private static float[] vector(ProducerRecord<byte[], byte[]> record) {

@@ -77,7 +77,7 @@ class EmbedderDeliveryIT {
     try (var model = io.ragstream.embedding.EmbeddingModels.load(MODEL, config.onnx());
         BatchEmbedder embedder = new BatchEmbedder(model, config, new EmbedderMetrics(metrics, MODEL))) {
       EmbedBatchProcessor real = new EmbedBatchProcessor(embedder, EmbeddingCache.disabled(), settings.topicPrefix(),
-          embedder.metrics());
+          settings.serdes(), embedder.metrics());
       // the second batch hangs after half of its records went into the open transaction: a process frozen or
       // killed between send and commit
       BatchProcessor dying = batch -> {

@@ -28,13 +28,13 @@ import org.apache.kafka.common.serialization.Deserializer;
 public record IndexPlan(WriteBatch batch, List<ProducerRecord<byte[], byte[]>> deadLetters,
     Map<String, DocumentSummary> documents) {
 
-  private static final Deserializer<EmbeddedChunk> EMBEDDINGS = Topics.EMBEDDINGS.valueSerde().deserializer();
-
   /** Per document: how many chunks the batch upserted and deleted, its newest version, and when it was ingested. */
   public record DocumentSummary(String docId, String tenant, int upserted, int deleted, Long version,
       Instant ingestedAt) {}
 
-  public static IndexPlan of(List<ConsumerRecord<byte[], byte[]>> records, String topicPrefix) {
+  /** The plan of one polled batch; {@code embeddingValues} decodes the embeddings topic's values. */
+  public static IndexPlan of(List<ConsumerRecord<byte[], byte[]>> records, String topicPrefix,
+      Deserializer<EmbeddedChunk> embeddingValues) {
     String dlq = Topics.DLQ_INDEXER.name(topicPrefix);
     Map<String, StoredChunk> upserts = new LinkedHashMap<>();
     Map<String, String> deletes = new LinkedHashMap<>(); // chunkId -> docId
@@ -58,7 +58,7 @@ public record IndexPlan(WriteBatch batch, List<ProducerRecord<byte[], byte[]>> d
       }
       EmbeddedChunk embedded;
       try {
-        embedded = EMBEDDINGS.deserialize(record.topic(), record.value());
+        embedded = embeddingValues.deserialize(record.topic(), record.value());
       } catch (SerializationException e) {
         deadLetters.add(DeadLetters.of(dlq, "indexer", "undecodable-embedding", record, e));
         continue;

@@ -9,6 +9,7 @@ import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.Topics;
+import io.ragstream.schemas.avro.EmbeddedChunk;
 import io.ragstream.schemas.avro.IndexEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,9 +41,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class IndexerWorker implements Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IndexerWorker.class);
-  private static final Serializer<IndexEvent> EVENTS = Topics.INDEX_EVENTS.valueSerde().serializer();
-
   private final ChunkStore store;
+  private final Deserializer<EmbeddedChunk> embeddingValues;
+  private final Serializer<IndexEvent> eventValues;
   private final String topicPrefix;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final CheckedProducer<byte[], byte[]> producer;
@@ -58,6 +60,8 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
       MeterRegistry metrics) {
     this.store = store;
     this.topicPrefix = kafka.topicPrefix();
+    this.embeddingValues = kafka.valueSerde(Topics.EMBEDDINGS).deserializer();
+    this.eventValues = kafka.valueSerde(Topics.INDEX_EVENTS).serializer();
     String group = kafka.topicPrefix() + "indexer-" + store.name() + "-" + store.generation();
     this.consumer = new KafkaConsumer<>(kafka.consumer(group, group + "-" + instanceId, maxPollRecords));
     this.producer = new CheckedProducer<>(new KafkaProducer<>(kafka.producer(group + "-" + instanceId)),
@@ -102,7 +106,7 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
   private void index(ConsumerRecords<byte[], byte[]> records) {
     List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
     records.forEach(batch::add);
-    IndexPlan plan = IndexPlan.of(batch, topicPrefix);
+    IndexPlan plan = IndexPlan.of(batch, topicPrefix, embeddingValues);
     List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>(plan.deadLetters());
     if (!plan.batch().isEmpty()) {
       RejectedChunksException rejected = writeWithRetry(plan);
@@ -131,7 +135,7 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
     for (IndexEvent event : plan.events(store.name(), store.generation(), now)) {
       String topic = Topics.INDEX_EVENTS.name(topicPrefix);
       events.add(new ProducerRecord<>(topic, event.getDocId().getBytes(StandardCharsets.UTF_8),
-          EVENTS.serialize(topic, event)));
+          eventValues.serialize(topic, event)));
       if (event.getIngestedAt() != null && event.getChunksUpserted() > 0) {
         timeToSearchable.record(Duration.between(event.getIngestedAt(), now));
       }

@@ -10,6 +10,7 @@ import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
 import io.ragstream.schemas.ChunkIds;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Chunk;
 import io.ragstream.schemas.avro.EmbeddedChunk;
@@ -44,7 +45,8 @@ class StoreFaultIT {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
   private static final int DIM = 8;
   private static final int MAX_POLL = 100;
-  private static final Serializer<EmbeddedChunk> EMBEDDINGS = Topics.EMBEDDINGS.valueSerde().serializer();
+  private static final Serializer<EmbeddedChunk> EMBEDDINGS =
+      Topics.EMBEDDINGS.valueSerde(SerdeSettings.SINGLE_OBJECT).serializer();
 
   @TempDir static Path brokerDir;
   @TempDir Path dir;

@@ -131,7 +131,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
   /** The text the embedder saw for each current chunk, read back from the chunks topic. */
   private static List<String> chunkTexts(KafkaSettings kafka) {
-    var deserializer = Topics.CHUNKS.valueSerde().deserializer();
+    var deserializer = kafka.valueSerde(Topics.CHUNKS).deserializer();
     String topic = Topics.CHUNKS.name(kafka.topicPrefix());
     List<String> texts = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.consumer("bench-reader", "bench-reader",

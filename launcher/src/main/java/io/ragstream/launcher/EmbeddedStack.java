@@ -77,7 +77,7 @@ public final class EmbeddedStack implements AutoCloseable {
   private void startAll(MeterRegistry metrics) throws IOException {
     Path dataDir = config.dataDir().toAbsolutePath();
     kafka = register(EmbeddedKafka.start(dataDir, config.kafkaPort()));
-    settings = new KafkaSettings(kafka.bootstrapServers(), config.topicPrefix());
+    settings = new KafkaSettings(kafka.bootstrapServers(), config.topicPrefix()).withSerdes(config.serdes());
     TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), (short) 1, Topics.ALL,
         Duration.ofSeconds(60));
 

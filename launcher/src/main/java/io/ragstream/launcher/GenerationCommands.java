@@ -9,6 +9,8 @@ import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.indexer.store.WriteBatch;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.Topics;
+import io.ragstream.schemas.avro.Chunk;
+import org.apache.kafka.common.serialization.Deserializer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -108,6 +110,7 @@ final class GenerationCommands {
       String group = settings.topicPrefix() + "replay-lucene-" + generation;
       long deadline = System.nanoTime() + timeout.toNanos();
       long read = 0;
+      Deserializer<Chunk> chunkValues = settings.valueSerde(Topics.CHUNKS).deserializer();
       try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings.consumer(group, group, 500))) {
         consumer.subscribe(List.of(Topics.CHUNKS.name(settings.topicPrefix())));
         while (true) {
@@ -115,7 +118,7 @@ final class GenerationCommands {
           if (!records.isEmpty()) {
             List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
             records.forEach(batch::add);
-            WriteBatch write = ReplayPlan.of(batch, embedder);
+            WriteBatch write = ReplayPlan.of(batch, chunkValues, embedder);
             try {
               store.write(write);
             } catch (java.io.IOException e) {

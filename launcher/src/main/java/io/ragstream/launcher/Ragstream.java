@@ -18,6 +18,7 @@ import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
 import io.ragstream.runtime.lag.ConsumerLagReader;
 import io.ragstream.runtime.lag.LagSnapshot;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import java.io.IOException;
 import java.net.URI;
@@ -63,8 +64,33 @@ public final class Ragstream {
     @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX, description = "topic name prefix")
     String prefix;
 
+    @CommandLine.Mixin SerdeOptions serdes = new SerdeOptions();
+
     KafkaSettings settings() {
-      return new KafkaSettings(bootstrap, prefix);
+      return new KafkaSettings(bootstrap, prefix).withSerdes(serdes.settings());
+    }
+  }
+
+  /**
+   * How record values are encoded: single-object encoding unless a schema registry URL is given (see
+   * {@link SerdeSettings}). Every process of a stack must use the same setting; readers in registry mode also read
+   * single-object records, so a stack can switch to the registry without emptying its topics.
+   */
+  static class SerdeOptions {
+    @Option(names = "--schema-registry-url", defaultValue = "${env:" + SerdeSettings.REGISTRY_URL_ENV + ":-}",
+        description = "Apicurio Registry v2 API (e.g. http://registry:8080/apis/registry/v2): values in the"
+            + " Confluent wire format, subjects <topic>-value (env " + SerdeSettings.REGISTRY_URL_ENV
+            + "; unset: Avro single-object encoding, no registry)")
+    String registryUrl;
+
+    @Option(names = "--schema-registry-auto-register",
+        defaultValue = "${env:" + SerdeSettings.AUTO_REGISTER_ENV + ":-}",
+        description = "true (default): writers register their schema if the registry lacks it; false: use the"
+            + " latest registered version (env " + SerdeSettings.AUTO_REGISTER_ENV + ")")
+    String autoRegister;
+
+    SerdeSettings settings() {
+      return SerdeSettings.of(registryUrl, autoRegister);
     }
   }
 
@@ -82,10 +108,12 @@ public final class Ragstream {
     @Option(names = "--model", defaultValue = "all-minilm-l6-v2", description = "embedding model id")
     String model;
 
+    @CommandLine.Mixin SerdeOptions serdes = new SerdeOptions();
+
     @Override
     public Integer call() throws Exception {
       StackConfig config = new StackConfig(dataDir, kafkaPort, httpPort, ingestPort, model,
-          StackConfig.DEFAULT_MAX_UPLOAD_BYTES, Topics.DEFAULT_PREFIX, "g1");
+          StackConfig.DEFAULT_MAX_UPLOAD_BYTES, Topics.DEFAULT_PREFIX, "g1", serdes.settings());
       EmbeddedStack stack = EmbeddedStack.start(config, Metrics.registry());
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {

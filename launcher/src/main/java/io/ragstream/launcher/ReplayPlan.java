@@ -22,11 +22,10 @@ import org.apache.kafka.common.serialization.Deserializer;
  * winning. No Kafka client in here: the poll loop is {@link GenerationCommands.Replay}.
  */
 final class ReplayPlan {
-  private static final Deserializer<Chunk> CHUNKS = Topics.CHUNKS.valueSerde().deserializer();
-
   private ReplayPlan() {}
 
-  static WriteBatch of(List<ConsumerRecord<byte[], byte[]>> records, EmbeddingModel model) {
+  static WriteBatch of(List<ConsumerRecord<byte[], byte[]>> records, Deserializer<Chunk> chunkValues,
+      EmbeddingModel model) {
     Map<String, Chunk> upserts = new LinkedHashMap<>();
     Set<String> deletes = new LinkedHashSet<>();
     for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -39,7 +38,7 @@ final class ReplayPlan {
         deletes.add(chunkId);
       } else {
         deletes.remove(chunkId);
-        upserts.put(chunkId, CHUNKS.deserialize(record.topic(), record.value()));
+        upserts.put(chunkId, chunkValues.deserialize(record.topic(), record.value()));
       }
     }
     List<Chunk> chunks = List.copyOf(upserts.values());

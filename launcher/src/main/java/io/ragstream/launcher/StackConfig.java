@@ -1,6 +1,7 @@
 package io.ragstream.launcher;
 
 import io.ragstream.embedding.EmbeddingModels;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import java.nio.file.Path;
 
@@ -14,9 +15,11 @@ import java.nio.file.Path;
  * @param modelId the embedding model, one of {@link EmbeddingModels#known()}
  * @param maxUploadBytes the largest HTTP upload accepted (413 above it)
  * @param generation the index generation written and served
+ * @param serdes how record values are encoded: single-object encoding (the default, nothing to run beside the
+ *     stack) or a schema registry ({@code --schema-registry-url} / {@code RAGSTREAM_SCHEMA_REGISTRY_URL})
  */
 public record StackConfig(Path dataDir, int kafkaPort, int httpPort, int ingestPort, String modelId,
-    long maxUploadBytes, String topicPrefix, String generation) {
+    long maxUploadBytes, String topicPrefix, String generation, SerdeSettings serdes) {
 
   public static final long DEFAULT_MAX_UPLOAD_BYTES = 8L * 1024 * 1024;
 
@@ -34,6 +37,22 @@ public record StackConfig(Path dataDir, int kafkaPort, int httpPort, int ingestP
     if (generation == null || !generation.matches("[a-zA-Z0-9_-]+")) {
       throw new IllegalArgumentException("generation must be letters, digits, '-' or '_', got " + generation);
     }
+    if (serdes == null) {
+      throw new IllegalArgumentException("serde settings are required (SerdeSettings.SINGLE_OBJECT by default)");
+    }
+  }
+
+  /** Single-object encoding: the embedded stack needs no schema registry. */
+  public StackConfig(Path dataDir, int kafkaPort, int httpPort, int ingestPort, String modelId,
+      long maxUploadBytes, String topicPrefix, String generation) {
+    this(dataDir, kafkaPort, httpPort, ingestPort, modelId, maxUploadBytes, topicPrefix, generation,
+        SerdeSettings.SINGLE_OBJECT);
+  }
+
+  /** The same config with another value encoding. */
+  public StackConfig withSerdes(SerdeSettings serdes) {
+    return new StackConfig(dataDir, kafkaPort, httpPort, ingestPort, modelId, maxUploadBytes, topicPrefix, generation,
+        serdes);
   }
 
   public static StackConfig defaults(Path dataDir) {
@@ -43,7 +62,7 @@ public record StackConfig(Path dataDir, int kafkaPort, int httpPort, int ingestP
 
   /** Ephemeral ports everywhere: for tests and for several stacks on one machine. */
   public StackConfig withEphemeralPorts() {
-    return new StackConfig(dataDir, 0, 0, 0, modelId, maxUploadBytes, topicPrefix, generation);
+    return new StackConfig(dataDir, 0, 0, 0, modelId, maxUploadBytes, topicPrefix, generation, serdes);
   }
 
   private static void port(String name, int port) {

@@ -41,7 +41,7 @@ final class Stages {
   static TransactionalStage extract(KafkaSettings kafka, String instance, TikaExtractor extractor,
       MeterRegistry metrics) {
     return new TransactionalStage("extract", instance, kafka, Topics.INGEST.name(kafka.topicPrefix()),
-        EXTRACT_MAX_POLL, new ExtractBatchProcessor(extractor, kafka.topicPrefix(), metrics), metrics);
+        EXTRACT_MAX_POLL, new ExtractBatchProcessor(extractor, kafka.topicPrefix(), kafka.serdes(), metrics), metrics);
   }
 
   static ChunkerApp chunker(KafkaSettings kafka, Path stateDir, EmbeddingModel model, short replication,
@@ -68,7 +68,8 @@ final class Stages {
 
   /** The status tracker: follows every stage's output and writes each document's progress to the status topic. */
   static TransactionalStage status(KafkaSettings kafka, String instance, MeterRegistry metrics) {
-    StatusTracker tracker = new StatusTracker(kafka.topicPrefix()).restore(kafka, Duration.ofSeconds(60));
+    StatusTracker tracker =
+        new StatusTracker(kafka.topicPrefix(), kafka.serdes()).restore(kafka, Duration.ofSeconds(60));
     return new TransactionalStage(StatusTracker.STAGE, instance, kafka, StatusTracker.inputTopics(kafka.topicPrefix()),
         STATUS_MAX_POLL, tracker, metrics);
   }

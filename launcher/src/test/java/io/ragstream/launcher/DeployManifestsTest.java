@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.ragstream.schemas.SerdeSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -44,6 +46,31 @@ class DeployManifestsTest {
     assertThat(services.path("indexer").path("depends_on").has("qdrant")).isTrue();
     assertThat(services.path("query").path("depends_on").has("elasticsearch")).isTrue();
     assertThat(services.path("grafana").path("volumes").toString()).contains("./deploy/grafana");
+  }
+
+  @Test
+  void everyStageWritesAvroThroughTheRegistryOnceTheRegistryIsHealthy() throws IOException {
+    Object compose = new org.yaml.snakeyaml.Yaml().load(Files.readString(ROOT.resolve("docker-compose.yml")));
+    JsonNode services = YAML.valueToTree(compose).path("services");
+    JsonNode registry = services.path("registry");
+    assertThat(registry.path("environment").path("REGISTRY_RULES_GLOBAL_COMPATIBILITY").asText())
+        .isEqualTo("BACKWARD");
+    assertThat(registry.path("healthcheck").path("test").toString()).contains("/health/ready");
+    // The serde and the server from the same Apicurio line (the 2.x serde speaks the v2 API).
+    assertThat(registry.path("image").asText()).startsWith("apicurio/apicurio-registry").contains(":2.6.");
+    String containerPort = registry.path("ports").get(0).asText().split(":")[1];
+    for (String stage : STAGES) {
+      JsonNode service = services.path(stage);
+      String url = service.path("environment").path(SerdeSettings.REGISTRY_URL_ENV).asText();
+      // Parsed by the stages' own validation: a ccompat URL or a typo fails here, not at the first record.
+      SerdeSettings serdes = SerdeSettings.fromEnvironment(Map.of(SerdeSettings.REGISTRY_URL_ENV, url));
+      assertThat(serdes.registryMode()).as(stage + " registry mode").isTrue();
+      assertThat(serdes.registryUrl().getHost()).as(stage).isEqualTo("registry");
+      assertThat(serdes.registryUrl().getPort()).as(stage).isEqualTo(Integer.parseInt(containerPort));
+      assertThat(serdes.registryUrl().getPath()).as(stage).isEqualTo("/apis/registry/v2");
+      assertThat(service.path("depends_on").path("registry").path("condition").asText()).as(stage)
+          .isEqualTo("service_healthy");
+    }
   }
 
   @Test

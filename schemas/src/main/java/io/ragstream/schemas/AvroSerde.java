@@ -17,7 +17,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * 64-bit fingerprint, then the binary record). No schema registry is needed: the decoder knows every historical
  * version of the schema from {@link SchemaHistory} and resolves old records to the current class.
  *
- * <p>Null values stay null in both directions, so tombstones pass through.
+ * <p>Null values stay null in both directions, so tombstones pass through. This is the default encoding
+ * ({@link SerdeSettings#SINGLE_OBJECT}); {@link RegistryAvroSerde} is the registry-mode one.
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   private final Class<T> type;
@@ -57,12 +58,22 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     if (bytes == null) {
       return null;
     }
+    if (bytes.length > 0 && bytes[0] == RegistryAvroSerde.MAGIC_BYTE) {
+      throw new SerializationException("cannot decode " + type.getSimpleName() + " (" + bytes.length
+          + " bytes): written in registry mode (Confluent wire format); this reader has no registry, set "
+          + SerdeSettings.REGISTRY_URL_ENV);
+    }
     try {
       return decoder.decode(bytes);
     } catch (IOException | RuntimeException e) {
       throw new SerializationException(
           "cannot decode " + type.getSimpleName() + " (" + bytes.length + " bytes): " + e.getMessage(), e);
     }
+  }
+
+  /** Whether the bytes start with the single-object encoding's marker {@code C3 01}. */
+  public static boolean isSingleObject(byte[] bytes) {
+    return bytes != null && bytes.length >= 2 && bytes[0] == (byte) 0xC3 && bytes[1] == (byte) 0x01;
   }
 
   @Override

@@ -21,6 +21,10 @@ import org.apache.kafka.common.serialization.Serdes;
  * <p>Keys: everything about one document is keyed (or partitioned) by docId so that a document's records stay in
  * order. Chunk and embedding records are keyed by chunkId (so compaction keeps the latest state of each chunk) but
  * partitioned by docId through {@link ChunkIds#partition}.
+ *
+ * <p>Values: each Avro topic declares its record class; the serde comes from {@link Topic#valueSerde(SerdeSettings)}
+ * (single-object encoding by default, the Confluent wire format through a schema registry when configured). In
+ * registry mode each Avro topic's values have the subject {@code <topic>-value}.
  */
 public final class Topics {
   public static final String DEFAULT_PREFIX = "ragstream.";
@@ -29,23 +33,23 @@ public final class Topics {
   private static final Serde<String> KEY = Serdes.String();
 
   public static final Topic<String, IngestRequest> INGEST =
-      new Topic<>("ingest", KEY, AvroSerde.of(IngestRequest.class), CleanupPolicy.DELETE, DEFAULT_PARTITIONS,
+      new Topic<>("ingest", KEY, IngestRequest.class, CleanupPolicy.DELETE, DEFAULT_PARTITIONS,
           "IngestRequest per document (UPSERT or DELETE); key docId");
   public static final Topic<String, ExtractedDocument> DOCUMENTS =
-      new Topic<>("documents", KEY, AvroSerde.of(ExtractedDocument.class), CleanupPolicy.COMPACT, DEFAULT_PARTITIONS,
+      new Topic<>("documents", KEY, ExtractedDocument.class, CleanupPolicy.COMPACT, DEFAULT_PARTITIONS,
           "latest extracted version of each document, tombstone on delete; key docId");
   public static final Topic<String, Chunk> CHUNKS =
-      new Topic<>("chunks", KEY, AvroSerde.of(Chunk.class), CleanupPolicy.COMPACT, DEFAULT_PARTITIONS,
+      new Topic<>("chunks", KEY, Chunk.class, CleanupPolicy.COMPACT, DEFAULT_PARTITIONS,
           "current chunks, tombstones for vanished ones; key chunkId, partitioned by docId");
   public static final Topic<String, EmbeddedChunk> EMBEDDINGS =
-      new Topic<>("embeddings", KEY, AvroSerde.of(EmbeddedChunk.class), CleanupPolicy.COMPACT, DEFAULT_PARTITIONS,
+      new Topic<>("embeddings", KEY, EmbeddedChunk.class, CleanupPolicy.COMPACT, DEFAULT_PARTITIONS,
           "chunks with their vectors and model id, tombstones pass through; key chunkId, partitioned by docId");
   public static final Topic<String, IndexEvent> INDEX_EVENTS =
-      new Topic<>("index-events", KEY, AvroSerde.of(IndexEvent.class), CleanupPolicy.DELETE, DEFAULT_PARTITIONS,
+      new Topic<>("index-events", KEY, IndexEvent.class, CleanupPolicy.DELETE, DEFAULT_PARTITIONS,
           "one event per document whose chunks a store committed; key docId");
   /** Written by the status tracker, which derives it from the topics above; read by the query service. */
   public static final Topic<String, DocumentProgress> STATUS =
-      new Topic<>("status", KEY, AvroSerde.of(DocumentProgress.class), CleanupPolicy.COMPACT, DEFAULT_PARTITIONS,
+      new Topic<>("status", KEY, DocumentProgress.class, CleanupPolicy.COMPACT, DEFAULT_PARTITIONS,
           "where each document is in the pipeline (DocumentProgress); key docId");
   public static final Topic<byte[], byte[]> DLQ_EXTRACT = deadLetters("extract");
   public static final Topic<byte[], byte[]> DLQ_CHUNKER = deadLetters("chunker");
@@ -71,7 +75,7 @@ public final class Topics {
   }
 
   private static Topic<byte[], byte[]> deadLetters(String stage) {
-    return new Topic<>("dlq." + stage, Serdes.ByteArray(), Serdes.ByteArray(), CleanupPolicy.DELETE, 1,
+    return new Topic<>("dlq." + stage, Serdes.ByteArray(), byte[].class, CleanupPolicy.DELETE, 1,
         "records the " + stage + " stage could not process: original key/value, error headers");
   }
 }

@@ -225,7 +225,7 @@ class SchemaHistoryTest {
   }
 
   /** A random value of the schema, enough to exercise every branch of unions, enums, arrays and maps. */
-  private static Object randomValue(Schema schema, Random random) {
+  static Object randomValue(Schema schema, Random random) {
     return switch (schema.getType()) {
       case RECORD -> {
         GenericData.Record record = new GenericData.Record(schema);

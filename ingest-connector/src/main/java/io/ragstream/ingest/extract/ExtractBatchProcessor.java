@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.ragstream.runtime.kafka.BatchProcessor;
 import io.ragstream.runtime.kafka.DeadLetters;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.ExtractedDocument;
 import io.ragstream.schemas.avro.IngestRequest;
@@ -31,8 +32,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * document share a partition, so later requests always get larger versions.
  */
 public final class ExtractBatchProcessor implements BatchProcessor {
-  private static final Deserializer<IngestRequest> REQUESTS = Topics.INGEST.valueSerde().deserializer();
-  private static final Serializer<ExtractedDocument> DOCUMENTS = Topics.DOCUMENTS.valueSerde().serializer();
+  private final Deserializer<IngestRequest> requestValues;
+  private final Serializer<ExtractedDocument> documentValues;
 
   private final TikaExtractor extractor;
   private final String documentsTopic;
@@ -40,8 +41,11 @@ public final class ExtractBatchProcessor implements BatchProcessor {
   private final Timer parseLatency;
   private final MeterRegistry metrics;
 
-  public ExtractBatchProcessor(TikaExtractor extractor, String topicPrefix, MeterRegistry metrics) {
+  public ExtractBatchProcessor(TikaExtractor extractor, String topicPrefix, SerdeSettings serdes,
+      MeterRegistry metrics) {
     this.extractor = extractor;
+    this.requestValues = Topics.INGEST.valueSerde(serdes).deserializer();
+    this.documentValues = Topics.DOCUMENTS.valueSerde(serdes).serializer();
     this.documentsTopic = Topics.DOCUMENTS.name(topicPrefix);
     this.dlqTopic = Topics.DLQ_EXTRACT.name(topicPrefix);
     this.metrics = metrics;
@@ -67,7 +71,7 @@ public final class ExtractBatchProcessor implements BatchProcessor {
     }
     IngestRequest request;
     try {
-      request = REQUESTS.deserialize(record.topic(), record.value());
+      request = requestValues.deserialize(record.topic(), record.value());
     } catch (SerializationException e) {
       return deadLetter(record, "undecodable", e);
     }
@@ -94,7 +98,7 @@ public final class ExtractBatchProcessor implements BatchProcessor {
           .setBlocks(new ArrayList<>(extraction.blocks()))
           .build();
       metrics.counter("ragstream.extract.documents", "result", "ok").increment();
-      return new ProducerRecord<>(documentsTopic, record.key(), DOCUMENTS.serialize(documentsTopic, doc));
+      return new ProducerRecord<>(documentsTopic, record.key(), documentValues.serialize(documentsTopic, doc));
     } catch (ExtractionException e) {
       return deadLetter(record, e.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), e);
     } catch (IOException e) {

@@ -30,13 +30,14 @@ public final class DocumentPublisher implements AutoCloseable {
   /** Files up to this size travel inline; larger ones by {@code file:} reference (the extract stage reads them). */
   public static final long INLINE_LIMIT_BYTES = 8L * 1024 * 1024;
 
-  private static final Serializer<IngestRequest> REQUESTS = Topics.INGEST.valueSerde().serializer();
+  private final Serializer<IngestRequest> requestValues;
 
   private final String topic;
   private final CheckedProducer<byte[], byte[]> producer;
 
   public DocumentPublisher(KafkaSettings kafka, String clientId) {
     this.topic = Topics.INGEST.name(kafka.topicPrefix());
+    this.requestValues = kafka.valueSerde(Topics.INGEST).serializer();
     this.producer = new CheckedProducer<>(new KafkaProducer<>(kafka.producer(clientId)), Duration.ofSeconds(60));
   }
 
@@ -128,7 +129,7 @@ public final class DocumentPublisher implements AutoCloseable {
 
   private ProducerRecord<byte[], byte[]> record(IngestRequest request) {
     return new ProducerRecord<>(topic, request.getDocId().getBytes(StandardCharsets.UTF_8),
-        REQUESTS.serialize(topic, request));
+        requestValues.serialize(topic, request));
   }
 
   private static byte[] readFile(Path file) {

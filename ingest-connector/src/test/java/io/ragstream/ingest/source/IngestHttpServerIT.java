@@ -7,6 +7,7 @@ import io.ragstream.runtime.http.HttpJson;
 import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.IngestRequest;
 import io.ragstream.schemas.avro.Operation;
@@ -125,7 +126,8 @@ class IngestHttpServerIT {
       long deadline = System.currentTimeMillis() + 30_000;
       while (seen.size() < count && System.currentTimeMillis() < deadline) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          IngestRequest request = Topics.INGEST.valueSerde().deserializer().deserialize(record.topic(), record.value());
+          IngestRequest request = Topics.INGEST.valueSerde(SerdeSettings.SINGLE_OBJECT).deserializer()
+              .deserialize(record.topic(), record.value());
           if (request.getDocId().equals(docId)) { // other tests of this class publish too
             seen.add(request);
           }

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class CacheInvalidator implements Runnable, AutoCloseable {
   public static final String SHARED_GROUP = "ragstream-query-cache";
   private static final Logger LOG = LoggerFactory.getLogger(CacheInvalidator.class);
-  private static final Deserializer<IndexEvent> EVENTS = Topics.INDEX_EVENTS.valueSerde().deserializer();
+  private final Deserializer<IndexEvent> eventValues;
 
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final IndexEventInvalidation invalidation;
@@ -40,6 +40,7 @@ public final class CacheInvalidator implements Runnable, AutoCloseable {
     Objects.requireNonNull(cache, "cache");
     this.invalidation = new IndexEventInvalidation(cache);
     this.shared = cache.shared();
+    this.eventValues = kafka.valueSerde(Topics.INDEX_EVENTS).deserializer();
     String topic = Topics.INDEX_EVENTS.name(kafka.topicPrefix());
     Map<String, Object> props = kafka.consumer(shared ? SHARED_GROUP : clientId, clientId, 500);
     this.consumer = new KafkaConsumer<>(props);
@@ -86,7 +87,7 @@ public final class CacheInvalidator implements Runnable, AutoCloseable {
     }
     IndexEvent event;
     try {
-      event = EVENTS.deserialize(record.topic(), record.value());
+      event = eventValues.deserialize(record.topic(), record.value());
     } catch (RuntimeException e) {
       // not ours to dead-letter (the indexer wrote it); the entries it would have evicted expire with the TTL
       LOG.error("undecodable index event at {}-{}@{}; cached answers for its document live until their TTL",

@@ -1,7 +1,7 @@
 package io.ragstream.query.status;
 
 import io.ragstream.runtime.kafka.DeadLetters;
-import io.ragstream.schemas.AvroSerde;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.Topic;
 import io.ragstream.schemas.Topics;
@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,18 +42,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProgressBook {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressBook.class);
-  private static final AvroSerde<IngestRequest> INGEST = AvroSerde.of(IngestRequest.class);
-  private static final AvroSerde<ExtractedDocument> DOCUMENTS = AvroSerde.of(ExtractedDocument.class);
-  private static final AvroSerde<Chunk> CHUNKS = AvroSerde.of(Chunk.class);
-  private static final AvroSerde<EmbeddedChunk> EMBEDDINGS = AvroSerde.of(EmbeddedChunk.class);
-  private static final AvroSerde<IndexEvent> EVENTS = AvroSerde.of(IndexEvent.class);
+  private final Deserializer<IngestRequest> ingestValues;
+  private final Deserializer<ExtractedDocument> documentValues;
+  private final Deserializer<Chunk> chunkValues;
+  private final Deserializer<EmbeddedChunk> embeddingValues;
+  private final Deserializer<IndexEvent> eventValues;
 
   private final String prefix;
   private final Map<String, DocumentProgress> documents = new HashMap<>();
   private final Map<String, Long> applied = new HashMap<>();
 
-  public ProgressBook(String topicPrefix) {
+  public ProgressBook(String topicPrefix, SerdeSettings serdes) {
     this.prefix = topicPrefix;
+    this.ingestValues = Topics.INGEST.valueSerde(serdes).deserializer();
+    this.documentValues = Topics.DOCUMENTS.valueSerde(serdes).deserializer();
+    this.chunkValues = Topics.CHUNKS.valueSerde(serdes).deserializer();
+    this.embeddingValues = Topics.EMBEDDINGS.valueSerde(serdes).deserializer();
+    this.eventValues = Topics.INDEX_EVENTS.valueSerde(serdes).deserializer();
   }
 
   /** Starts from states read back from the status topic (after a restart). */
@@ -115,7 +121,8 @@ public final class ProgressBook {
         return Optional.empty(); // not a record any stage writes: every document record is keyed by its docId
       }
       Object decoded = value == null ? new Tombstone()
-          : is(topic, Topics.INGEST) ? INGEST.decode(value) : DOCUMENTS.decode(value);
+          : is(topic, Topics.INGEST) ? ingestValues.deserialize(topic, value)
+          : documentValues.deserialize(topic, value);
       return Optional.of(new Parsed(key(record), decoded));
     }
     if (is(topic, Topics.CHUNKS)) {
@@ -123,16 +130,16 @@ public final class ProgressBook {
         return Optional.ofNullable(DeadLetters.header(record.headers(), ErrorHeaders.DOC_ID))
             .map(id -> new Parsed(id, new Tombstone()));
       }
-      Chunk chunk = CHUNKS.decode(value);
+      Chunk chunk = chunkValues.deserialize(topic, value);
       return Optional.of(new Parsed(chunk.getDocId(), chunk));
     }
     if (is(topic, Topics.EMBEDDINGS)) {
       // a tombstone here repeats the chunk tombstone already counted
-      return value == null ? Optional.empty() : Optional.of(EMBEDDINGS.decode(value))
+      return value == null ? Optional.empty() : Optional.of(embeddingValues.deserialize(topic, value))
           .map(e -> new Parsed(e.getChunk().getDocId(), e));
     }
     if (is(topic, Topics.INDEX_EVENTS)) {
-      return value == null ? Optional.empty() : Optional.of(EVENTS.decode(value))
+      return value == null ? Optional.empty() : Optional.of(eventValues.deserialize(topic, value))
           .map(e -> new Parsed(e.getDocId(), e));
     }
     return Topics.DEAD_LETTERS.entrySet().stream().filter(e -> is(topic, e.getValue())).findFirst()
@@ -317,10 +324,10 @@ public final class ProgressBook {
     if (record.value() != null && source != null) {
       try {
         if (is(source, Topics.CHUNKS)) {
-          return Optional.of(CHUNKS.decode(record.value()).getDocId());
+          return Optional.of(chunkValues.deserialize(source, record.value()).getDocId());
         }
         if (is(source, Topics.EMBEDDINGS)) {
-          return Optional.of(EMBEDDINGS.decode(record.value()).getChunk().getDocId());
+          return Optional.of(embeddingValues.deserialize(source, record.value()).getChunk().getDocId());
         }
       } catch (RuntimeException undecodable) {
         // the poison itself: fall back to the key, which is all that identifies it

@@ -1,7 +1,6 @@
 package io.ragstream.query.status;
 
 import io.ragstream.runtime.kafka.KafkaSettings;
-import io.ragstream.schemas.AvroSerde;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.DocumentProgress;
 import java.nio.charset.StandardCharsets;
@@ -14,21 +13,22 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Reads the compacted status topic from the beginning, without a consumer group: every reader wants the whole
  * table, not a share of it. Not thread-safe; one thread polls it.
  */
 final class StatusTopicReader implements AutoCloseable {
-  private static final AvroSerde<DocumentProgress> SERDE = AvroSerde.of(DocumentProgress.class);
-
   private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Deserializer<DocumentProgress> progressValues;
   private final List<TopicPartition> partitions = new ArrayList<>();
 
   StatusTopicReader(KafkaSettings kafka, String clientId) {
     Map<String, Object> props = kafka.consumer("unused", clientId, 2000);
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
     this.consumer = new KafkaConsumer<>(props);
+    this.progressValues = kafka.valueSerde(Topics.STATUS).deserializer();
     String topic = Topics.STATUS.name(kafka.topicPrefix());
     for (int p = 0; p < consumer.partitionsFor(topic, Duration.ofSeconds(30)).size(); p++) {
       partitions.add(new TopicPartition(topic, p));
@@ -41,7 +41,7 @@ final class StatusTopicReader implements AutoCloseable {
   void poll(Duration timeout, BiConsumer<String, DocumentProgress> sink) {
     for (ConsumerRecord<byte[], byte[]> record : consumer.poll(timeout)) {
       sink.accept(new String(record.key(), StandardCharsets.UTF_8),
-          record.value() == null ? null : SERDE.decode(record.value()));
+          record.value() == null ? null : progressValues.deserialize(record.topic(), record.value()));
     }
   }
 

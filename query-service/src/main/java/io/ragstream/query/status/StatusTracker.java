@@ -2,7 +2,7 @@ package io.ragstream.query.status;
 
 import io.ragstream.runtime.kafka.BatchProcessor;
 import io.ragstream.runtime.kafka.KafkaSettings;
-import io.ragstream.schemas.AvroSerde;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topic;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.DocumentProgress;
@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The status stage: follows every stage's output topic and its dead letters and writes each touched document's
@@ -27,14 +28,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class StatusTracker implements BatchProcessor {
   public static final String STAGE = "status";
-  private static final AvroSerde<DocumentProgress> SERDE = AvroSerde.of(DocumentProgress.class);
-
   private final String statusTopic;
+  private final Serializer<DocumentProgress> progressValues;
   private final ProgressBook book;
 
-  public StatusTracker(String topicPrefix) {
+  public StatusTracker(String topicPrefix, SerdeSettings serdes) {
     this.statusTopic = Topics.STATUS.name(topicPrefix);
-    this.book = new ProgressBook(topicPrefix);
+    this.progressValues = Topics.STATUS.valueSerde(serdes).serializer();
+    this.book = new ProgressBook(topicPrefix, serdes);
   }
 
   /** The topics the tracker follows. */
@@ -70,7 +71,7 @@ public final class StatusTracker implements BatchProcessor {
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(touched.size());
     for (String docId : touched) {
       book.get(docId).ifPresent(progress -> out.add(new ProducerRecord<>(statusTopic,
-          docId.getBytes(StandardCharsets.UTF_8), SERDE.encode(progress))));
+          docId.getBytes(StandardCharsets.UTF_8), progressValues.serialize(statusTopic, progress))));
     }
     return out;
   }

@@ -8,6 +8,7 @@ import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.IndexEvent;
 import io.ragstream.schemas.avro.IndexEventKind;
@@ -85,7 +86,7 @@ class CacheInvalidatorIT {
         Duration.ofSeconds(30))) {
       producer.send(new ProducerRecord<>(Topics.INDEX_EVENTS.name(settings.topicPrefix()),
           event.getDocId().getBytes(StandardCharsets.UTF_8),
-          Topics.INDEX_EVENTS.valueSerde().serializer().serialize("", event)));
+          Topics.INDEX_EVENTS.valueSerde(SerdeSettings.SINGLE_OBJECT).serializer().serialize("", event)));
     }
   }
 }

@@ -3,6 +3,7 @@ package io.ragstream.query.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ragstream.schemas.AvroSerde;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Chunk;
@@ -27,7 +28,7 @@ class ProgressBookTest {
   private static final String P = Topics.DEFAULT_PREFIX;
   private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
 
-  private final ProgressBook book = new ProgressBook(P);
+  private final ProgressBook book = new ProgressBook(P, SerdeSettings.SINGLE_OBJECT);
 
   @Test
   void aDocumentWalksFromIngestedToIndexedWithCountsAndTimeToSearchable() {

@@ -1,5 +1,7 @@
 package io.ragstream.runtime.kafka;
 
+import io.ragstream.schemas.SerdeSettings;
+import io.ragstream.schemas.Topic;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -7,12 +9,16 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
 
 /**
- * How every stage reaches Kafka: the bootstrap servers, the topic prefix, and extra client properties (security:
- * {@code security.protocol}, {@code sasl.*}, {@code ssl.*}) passed through unchanged to every client.
+ * How every stage reaches Kafka: the bootstrap servers, the topic prefix, extra client properties (security:
+ * {@code security.protocol}, {@code sasl.*}, {@code ssl.*}) passed through unchanged to every client, and how record
+ * values are encoded ({@link SerdeSettings}: single-object encoding by default, a schema registry when configured).
+ * Stages take their value serdes from {@link #valueSerde(Topic)}, so the encoding follows these settings everywhere.
  */
-public record KafkaSettings(String bootstrap, String topicPrefix, Map<String, String> clientOverrides) {
+public record KafkaSettings(String bootstrap, String topicPrefix, Map<String, String> clientOverrides,
+    SerdeSettings serdes) {
   /** Largest record a source publishes inline (documents above it travel by reference). */
   public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
@@ -24,10 +30,34 @@ public record KafkaSettings(String bootstrap, String topicPrefix, Map<String, St
       throw new IllegalArgumentException("topic prefix must not be null (use \"\" for none)");
     }
     clientOverrides = Map.copyOf(clientOverrides);
+    if (serdes == null) {
+      throw new IllegalArgumentException("serde settings must not be null (SerdeSettings.SINGLE_OBJECT by default)");
+    }
   }
 
+  /** Single-object encoding, no registry. */
+  public KafkaSettings(String bootstrap, String topicPrefix, Map<String, String> clientOverrides) {
+    this(bootstrap, topicPrefix, clientOverrides, SerdeSettings.SINGLE_OBJECT);
+  }
+
+  /** Single-object encoding, no registry, no client overrides. */
   public KafkaSettings(String bootstrap, String topicPrefix) {
     this(bootstrap, topicPrefix, Map.of());
+  }
+
+  /** The same settings with the given value encoding. */
+  public KafkaSettings withSerdes(SerdeSettings serdes) {
+    return new KafkaSettings(bootstrap, topicPrefix, clientOverrides, serdes);
+  }
+
+  /** The same settings with other client overrides (the value encoding is kept). */
+  public KafkaSettings withClientOverrides(Map<String, String> overrides) {
+    return new KafkaSettings(bootstrap, topicPrefix, overrides, serdes);
+  }
+
+  /** A new value serde of the topic under these settings' encoding. */
+  public <V> Serde<V> valueSerde(Topic<?, V> topic) {
+    return topic.valueSerde(serdes);
   }
 
   private Map<String, Object> common() {
@@ -81,7 +111,8 @@ public record KafkaSettings(String bootstrap, String topicPrefix, Map<String, St
   public String toString() {
     Map<String, String> shown = new java.util.TreeMap<>();
     clientOverrides.forEach((key, value) -> shown.put(key, isSecret(key) ? "[hidden]" : value));
-    return "KafkaSettings[bootstrap=" + bootstrap + ", topicPrefix=" + topicPrefix + ", clientOverrides=" + shown + "]";
+    return "KafkaSettings[bootstrap=" + bootstrap + ", topicPrefix=" + topicPrefix + ", clientOverrides=" + shown
+        + ", serdes=" + serdes + "]";
   }
 
   private static boolean isSecret(String key) {
