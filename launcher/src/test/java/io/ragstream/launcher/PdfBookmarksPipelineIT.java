@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpJson;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Block;
 import io.ragstream.schemas.avro.BlockKind;
@@ -214,7 +215,7 @@ class PdfBookmarksPipelineIT {
       await().atMost(PATIENCE).until(() -> {
         consumer.poll(Duration.ofMillis(200)).forEach(r -> {
           if (r.value() != null && docId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-            seen.add(Topics.DOCUMENTS.valueSerde().deserializer().deserialize(topic, r.value()));
+            seen.add(Topics.DOCUMENTS.valueSerde(SerdeSettings.SINGLE_OBJECT).deserializer().deserialize(topic, r.value()));
           }
         });
         return !seen.isEmpty();

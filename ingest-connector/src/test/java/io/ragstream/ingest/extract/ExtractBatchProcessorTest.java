@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Block;
 import io.ragstream.schemas.avro.BlockKind;
@@ -29,14 +30,14 @@ class ExtractBatchProcessorTest {
         .setContent(ByteBuffer.wrap("# Guide\n\n```python\ndef f():\n    pass\n```\n\n```\nplain\n```\n"
             .getBytes(StandardCharsets.UTF_8)))
         .setMetadata(Map.of("team", "birds", "block.1.language", "rust", "block.2.language", "java")).build();
-    byte[] value = Topics.INGEST.valueSerde().serializer().serialize(topic, request);
+    byte[] value = Topics.INGEST.valueSerde(SerdeSettings.SINGLE_OBJECT).serializer().serialize(topic, request);
 
     try (TikaExtractor extractor = new TikaExtractor()) {
       List<ProducerRecord<byte[], byte[]>> out = new ExtractBatchProcessor(extractor, Topics.DEFAULT_PREFIX,
-          new SimpleMeterRegistry()).process(List.of(new ConsumerRecord<>(topic, 0, 7L,
+          SerdeSettings.SINGLE_OBJECT, new SimpleMeterRegistry()).process(List.of(new ConsumerRecord<>(topic, 0, 7L,
               "guide".getBytes(StandardCharsets.UTF_8), value)));
 
-      ExtractedDocument doc = Topics.DOCUMENTS.valueSerde().deserializer()
+      ExtractedDocument doc = Topics.DOCUMENTS.valueSerde(SerdeSettings.SINGLE_OBJECT).deserializer()
           .deserialize(out.getFirst().topic(), out.getFirst().value());
       assertThat(doc.getBlocks()).extracting(Block::getKind, Block::getLanguage).containsExactly(
           tuple(BlockKind.HEADING, null), tuple(BlockKind.CODE, "python"), tuple(BlockKind.CODE, null));
