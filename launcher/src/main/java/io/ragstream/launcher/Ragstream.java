@@ -266,8 +266,9 @@ public final class Ragstream {
     @Option(names = "--data-dir", defaultValue = "data", description = "Streams state / Lucene index location")
     Path dataDir;
 
-    @Option(names = "--instance", defaultValue = "0", description = "worker id, unique per stage (transactions)")
-    String instance;
+    @Option(names = "--instance", description = "worker id, unique per stage and replica (part of its transactional"
+        + " id); default: $RAGSTREAM_INSTANCE, else the host name (unique per container), else 0")
+    String instanceOption;
 
     @Option(names = "--port", description = "HTTP port (query: 8080, ingest: 8081)") Integer port;
 
@@ -280,6 +281,7 @@ public final class Ragstream {
 
     @Override
     public Integer call() throws Exception {
+      String instance = InstanceIds.resolve(instanceOption, System.getenv());
       KafkaSettings settings = kafka.settings();
       TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), replication, Topics.ALL,
           Duration.ofSeconds(60));
