@@ -59,6 +59,7 @@ final class BenchQueryCommand implements Callable<Integer> {
   @Option(names = "--data-dir", description = "where the index is written (default: a temporary directory)")
   Path dataDir;
 
+  private static final int WARM_UP = 300;
   private static final int WORDS_PER_CHUNK = 60;
   private static final int BASE_WORDS = 16;
   private static final int VOCABULARY = 20_000;
@@ -120,7 +121,7 @@ final class BenchQueryCommand implements Callable<Integer> {
       try (SearchService plain = SearchService.builder(store, queryModel).config(config).build();
           SearchService withCache = SearchService.builder(store, queryModel).config(config)
               .cache(new CaffeineQueryCache(100_000, Duration.ofHours(1)), () -> "bench").build()) {
-        for (int i = 0; i < 50; i++) { // warm-up: JIT, ONNX Runtime session, Lucene caches
+        for (int i = 0; i < WARM_UP; i++) { // JIT, ONNX Runtime session, Lucene caches, the page cache
           plain.search(request(text(random, words, zipf, 3), SearchMode.HYBRID));
         }
         long settle = System.nanoTime();
@@ -132,7 +133,7 @@ final class BenchQueryCommand implements Callable<Integer> {
         store.forceMerge(1); // as a replayed generation is before its swap, see LuceneStore#forceMerge
         System.out.printf("force-merged %d segments into %d in %.1f s%n", written, store.segmentCount(),
             seconds(merge));
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < WARM_UP; i++) { // the merged segment's files are new to the page cache
           plain.search(request(text(random, words, zipf, 3), SearchMode.HYBRID));
         }
         hybrid = time(plain, qs, SearchMode.HYBRID);
