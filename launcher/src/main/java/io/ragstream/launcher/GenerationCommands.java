@@ -109,7 +109,11 @@ final class GenerationCommands {
           LuceneStore store = LuceneStore.open(generations.directory(generation), generation)) {
         ReplayPlan plan = from.equals("chunks") ? ReplayPlan.chunks(embedder)
             : ReplayPlan.documents(Stages.documentChunker(chunkerTokens == null ? embedder : chunkerTokens), embedder);
+        long started = System.nanoTime();
+        System.out.printf("replaying %s from its beginning into generation %s (model %s)%n",
+            plan.topic(settings.topicPrefix()), generation, model);
         Replayed replayed = new Replayer(settings, generation, store, plan).run(Duration.ofSeconds(timeoutSeconds));
+        System.out.printf("caught up after %d s%n", Duration.ofNanos(System.nanoTime() - started).toSeconds());
         long docs = store.documentCount();
         long chunks = store.chunkCount();
         long liveDocs;
@@ -181,7 +185,9 @@ final class GenerationCommands {
     /**
      * Reads the source until the lag is zero. Before each look at the end offsets it notes the embeddings topic's
      * end (last stable offset): a source record past the end it finally compares with was written after that note,
-     * so every embedding the live pipeline makes of it lies at or past the noted embeddings offsets.
+     * so every embedding the live pipeline makes of it lies at or past the noted embeddings offsets. The end it
+     * compares with may be the previous look's (with that look's note), so that a steady stream of new documents
+     * cannot keep the replay from finishing.
      */
     Replayed run(Duration timeout) throws Exception {
       String group = settings.topicPrefix() + "replay-lucene-" + generation;
@@ -195,6 +201,8 @@ final class GenerationCommands {
         List<TopicPartition> embeddingPartitions = partitions(consumer, embeddings);
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> previousEnds = null; // the source's end offsets at the last look
+        Map<TopicPartition, Long> previousEmbeddings = null; // the embeddings' end, noted just before them
         while (true) {
           ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
           if (!records.isEmpty()) {
@@ -204,11 +212,16 @@ final class GenerationCommands {
             consumer.commitSync();
             read += batch.size();
           }
-          Map<TopicPartition, Long> embeddingsEnd = lastStable(admin, embeddingPartitions);
-          Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-          // Lag zero: the position (past transaction markers) has reached the end of every partition.
-          if (partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p))) {
-            return new Replayed(read, embeddingsEnd, generation, plan.model());
+          // Caught up: the position (past transaction markers) has reached the end offsets read at the previous
+          // look (or at this one). Comparing with the previous look's ends lets a replay finish while documents
+          // keep arriving faster than one poll-write-commit round trip; the hand-over covers everything later.
+          if (previousEnds != null && reached(consumer, previousEnds)) {
+            return new Replayed(read, previousEmbeddings, generation, plan.model());
+          }
+          previousEmbeddings = lastStable(admin, embeddingPartitions);
+          previousEnds = consumer.endOffsets(partitions);
+          if (reached(consumer, previousEnds)) {
+            return new Replayed(read, previousEmbeddings, generation, plan.model());
           }
           if (System.nanoTime() > deadline) {
             throw new IllegalStateException("replay did not catch up with " + topic + " within " + timeout);
@@ -263,6 +276,10 @@ final class GenerationCommands {
       Map<Integer, Long> shown = new TreeMap<>();
       offsets.forEach((p, o) -> shown.put(p.partition(), o.offset()));
       return new Handover(applied, shown);
+    }
+
+    private static boolean reached(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> ends) {
+      return ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
     }
 
     /** The last stable offsets (what a read_committed consumer reads up to) of partitions not assigned here. */

@@ -47,6 +47,9 @@ class ReplayFromDocumentsIT {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
   private static final String NEW_MODEL = "all-minilm-l6-v2-q";
   private static final String CASTLES = "The history of medieval castles in Scotland and their stone towers.";
+  private static final List<String> TOPICS = List.of("glaciers and ice sheets", "honey bees and pollination",
+      "jazz improvisation", "chess openings", "tulip farming in the Netherlands", "satellite orbits",
+      "sourdough bread baking", "migratory birds");
   private static final Pattern REPORT = Pattern.compile("generation g2 \\(model " + NEW_MODEL
       + ", from documents\\): (\\d+) documents, (\\d+) chunks from \\d+ records; expected (\\d+) documents,"
       + " (\\d+) chunks; served g1: (\\d+) documents, (\\d+) chunks");
@@ -98,11 +101,13 @@ class ReplayFromDocumentsIT {
       clients.add(Thread.ofPlatform().start(() -> {
         while (!stop.get()) {
           try {
-            List<JsonNode> results = search("medieval castles Scotland stone towers", mode);
+            List<JsonNode> results = search("medieval castles Scotland stone towers", mode, 20);
             queries.incrementAndGet();
             if (results.stream().noneMatch(r -> r.path("docId").asText().equals("castles"))) {
-              failures.add(mode + ": castles missing from " + results);
+              failures.add(mode + ": castles missing from " + results.stream().map(r -> r.path("docId").asText())
+                  .toList());
             }
+            Thread.sleep(20); // steady load, not a flood that starves the pipeline on a small machine
           } catch (Exception | AssertionError e) {
             failures.add(mode + ": " + e);
           }
@@ -120,7 +125,8 @@ class ReplayFromDocumentsIT {
         int after = 0;
         long until = System.nanoTime() + PATIENCE.multipliedBy(2).toNanos();
         for (int i = 0; after < 3 && System.nanoTime() < until; i++) {
-          publish("during-" + i, "During document " + i + " has the token plimvort" + i + " about glaciers.");
+          publish("during-" + i, "During document " + i + " has the token plimvort" + i + " about "
+              + TOPICS.get(i % TOPICS.size()) + ".");
           during.add("during-" + i);
           if (i == 5) {
             publisher.delete(List.of("deleted-during"), "default");
@@ -210,7 +216,11 @@ class ReplayFromDocumentsIT {
   }
 
   private List<JsonNode> search(String query, String mode) throws Exception {
-    String path = "/v1/search?q=" + URLEncoder.encode(query, StandardCharsets.UTF_8) + "&k=5&mode=" + mode;
+    return search(query, mode, 5);
+  }
+
+  private List<JsonNode> search(String query, String mode, int k) throws Exception {
+    String path = "/v1/search?q=" + URLEncoder.encode(query, StandardCharsets.UTF_8) + "&k=" + k + "&mode=" + mode;
     HttpResponse<String> response = http.send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + stack.httpPort() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);

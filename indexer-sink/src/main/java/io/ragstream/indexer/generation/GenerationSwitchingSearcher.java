@@ -251,7 +251,11 @@ public final class GenerationSwitchingSearcher implements ChunkSearcher, Closeab
     }
     // Every request that held the old searcher held the read lock, and the write lock above waited for them.
     release(current);
-    LOG.info("now serving generation {} (was {})", target, current.generation());
+    if (target.equals(current.generation())) {
+      LOG.info("generation {} is now searched through this process's writer (near-real-time)", target);
+    } else {
+      LOG.info("now serving generation {} (was {})", target, current.generation());
+    }
   }
 
   private Served openServed(String generation) throws IOException {
