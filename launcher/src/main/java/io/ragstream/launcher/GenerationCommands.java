@@ -53,6 +53,8 @@ final class GenerationCommands {
           + " the live indexer over to it, then swap it in atomically. The old generation stays until"
           + " `generations drop`.")
   static final class Replay implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @CommandLine.Mixin Ragstream.KafkaOptions kafka = new Ragstream.KafkaOptions();
 
     @CommandLine.Mixin DataDirOption data = new DataDirOption();
@@ -82,11 +84,11 @@ final class GenerationCommands {
     @Override
     public Integer call() throws Exception {
       if (!from.equals("chunks") && !from.equals("documents")) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "--from " + from + " is not a replay"
+        throw new CommandLine.ParameterException(spec.commandLine(), "--from " + from + " is not a replay"
             + " source; use --from chunks or --from documents");
       }
       if (timeoutSeconds < 1) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "--timeout-s must be at least 1, got "
+        throw new CommandLine.ParameterException(spec.commandLine(), "--timeout-s must be at least 1, got "
             + timeoutSeconds);
       }
       GenerationNames.requireValid(generation);
@@ -306,6 +308,8 @@ final class GenerationCommands {
   @Command(name = "generations", mixinStandardHelpOptions = true,
       description = "List index generations (the served one marked *), swap one in, or drop one not served.")
   static final class Generations implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @CommandLine.Mixin DataDirOption data = new DataDirOption();
 
     @Parameters(index = "0", paramLabel = "ACTION", description = "list | swap | drop") String action;
@@ -336,7 +340,7 @@ final class GenerationCommands {
           generations.drop(name);
           System.out.println("dropped " + name);
         }
-        default -> throw new CommandLine.ParameterException(new CommandLine(this),
+        default -> throw new CommandLine.ParameterException(spec.commandLine(),
             "unknown action '" + action + "': list, swap or drop");
       }
       return 0;
@@ -344,7 +348,7 @@ final class GenerationCommands {
 
     private String required() {
       if (name == null) {
-        throw new CommandLine.ParameterException(new CommandLine(this), action + " needs a generation NAME");
+        throw new CommandLine.ParameterException(spec.commandLine(), action + " needs a generation NAME");
       }
       return name;
     }
