@@ -32,8 +32,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -43,6 +46,7 @@ import picocli.CommandLine;
  * (the int8 MiniLM), queries run throughout, and after the swap the running indexer writes the new generation.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplayFromDocumentsIT {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
   private static final String NEW_MODEL = "all-minilm-l6-v2-q";
@@ -78,6 +82,7 @@ class ReplayFromDocumentsIT {
   }
 
   @Test
+  @Order(1)
   void replayFromDocumentsBuildsANewModelsGenerationWhileLiveWritesContinueAndTheIndexerFollowsTheSwap()
       throws Exception {
     publish("castles", CASTLES);
@@ -203,6 +208,27 @@ class ReplayFromDocumentsIT {
     assertThat(drop.exitCode()).as(drop.output()).isZero();
     assertThat(generations.list()).containsExactly("g2");
     assertThat(search("wexlotrin", "vector")).extracting(r -> r.path("docId").asText()).contains("after-swap");
+  }
+
+  @Test
+  @Order(2)
+  void replayFromChunksBackToTheEmbeddersModelIsFollowedByIndexerAndQueries() throws Exception {
+    CommandResult replay = run("replay", "--from", "chunks", "--generation", "g3", "--data-dir", dataDir.toString(),
+        "--bootstrap", stack.bootstrapServers());
+
+    assertThat(replay.exitCode()).as(replay.output()).isZero();
+    assertThat(replay.output()).contains("swapped: now serving g3");
+    await().atMost(PATIENCE).until(() -> "g3".equals(stack.indexedGeneration()));
+    publish("after-g3", "After the second swap: the token quornhedge about tidal pools.");
+    awaitTop("quornhedge", "keyword", "after-g3");
+    awaitTop("tidal pools quornhedge after the second swap", "vector", "after-g3");
+    assertThat(search("snorvath", "keyword")).isEmpty();
+    LuceneGenerations generations = new LuceneGenerations(dataDir.resolve("index"));
+    try (LuceneReadOnlySearcher g3 = LuceneStore.openReadOnly(generations.directory("g3"))) {
+      assertThat(g3.modelId()).contains("all-minilm-l6-v2");
+      assertThat(g3.chunksOfDocument("after-swap", "default")).as("carried over from g2's topic state")
+          .isNotEmpty();
+    }
   }
 
   private void publish(String docId, String text) {
