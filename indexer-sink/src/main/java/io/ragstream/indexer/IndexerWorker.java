@@ -10,9 +10,9 @@ import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.IndexEvent;
-import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,7 +66,8 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
   private final Reembedder reembedder;
   private final String topicPrefix;
   private volatile KafkaConsumer<byte[], byte[]> consumer; // one per generation written
-  private ChunkStore store; // the generation written now; only the worker thread touches it
+  // the generation written now: replaced by the worker thread only, read by others through generation()
+  private volatile ChunkStore store;
   private final CheckedProducer<byte[], byte[]> producer;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final CountDownLatch stopped = new CountDownLatch(1);
