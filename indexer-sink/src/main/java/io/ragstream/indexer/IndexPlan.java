@@ -73,6 +73,37 @@ public record IndexPlan(WriteBatch batch, List<ProducerRecord<byte[], byte[]>> d
         deadLetters, documents);
   }
 
+  /**
+   * This plan for a store holding vectors of {@code modelId}: every upsert embedded by another model gets a vector
+   * of {@code modelId} for the same text (in one call), the rest is unchanged. Used where a generation's model is not
+   * the embedder stage's, e.g. after a replay with {@code --model}.
+   */
+  public IndexPlan forModel(String modelId, Reembedder reembedder) {
+    List<Integer> foreign = new ArrayList<>();
+    List<StoredChunk> upserts = batch.upserts();
+    for (int i = 0; i < upserts.size(); i++) {
+      if (upserts.get(i).vector() != null && !modelId.equals(upserts.get(i).modelId())) {
+        foreign.add(i);
+      }
+    }
+    if (foreign.isEmpty()) {
+      return this;
+    }
+    float[][] vectors = reembedder.embed(modelId, foreign.stream().map(i -> upserts.get(i).text()).toList());
+    if (vectors.length != foreign.size()) {
+      throw new IllegalStateException("model " + modelId + " returned " + vectors.length + " vectors for "
+          + foreign.size() + " texts");
+    }
+    List<StoredChunk> replaced = new ArrayList<>(upserts);
+    for (int j = 0; j < foreign.size(); j++) {
+      StoredChunk c = replaced.get(foreign.get(j));
+      replaced.set(foreign.get(j), new StoredChunk(c.chunkId(), c.docId(), c.tenant(), c.documentVersion(),
+          c.ordinal(), c.title(), c.headings(), c.text(), c.sourceName(), c.metadata(), modelId, vectors[j],
+          c.ingestedAt()));
+    }
+    return new IndexPlan(new WriteBatch(replaced, batch.deletes()), deadLetters, documents);
+  }
+
   /** The index event of each document the batch touched, once the store committed it. */
   public List<IndexEvent> events(String store, String generation, Instant indexedAt) {
     return documents.values().stream().map(d -> IndexEvent.newBuilder()

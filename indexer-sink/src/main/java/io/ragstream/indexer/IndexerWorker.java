@@ -11,6 +11,8 @@ import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.EmbeddedChunk;
 import io.ragstream.schemas.avro.IndexEvent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -38,14 +41,36 @@ import org.slf4j.LoggerFactory;
  * Embeddings → store. Offsets are committed only after the store made the batch durable; the writes are idempotent
  * upserts and deletes by chunk id, so a crash between the two replays the batch harmlessly. A store failure pauses
  * consumption and retries with back-off: nothing is dropped. After the commit, one index event per document.
+ *
+ * <p>Each generation has its own consumer group, {@link #group}. Between batches the worker asks its {@link
+ * IndexTarget} which generation to write (at most every {@link #FOLLOW_INTERVAL}); after a swap it leaves the old
+ * generation's group (every batch written there is committed there), and continues in the new generation's group
+ * from that group's committed offsets. A replay commits those offsets for the new generation before it swaps (the
+ * embeddings not yet reflected in what it built), so no record written after the replay's snapshot is lost, and a
+ * record the worker had already written to the old generation is written again to the new one, idempotently.
+ * Without committed offsets (a generation never handed over) the new group starts at the beginning of the
+ * compacted embeddings topic, which rebuilds the generation's current state.
+ *
+ * <p>When the target generation holds vectors of another model than a record's, the record's chunk text is
+ * re-embedded with the generation's model through the {@link Reembedder}: a generation never mixes two models.
  */
 public final class IndexerWorker implements Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IndexerWorker.class);
-  private final ChunkStore store;
+  /** How often the worker asks its target which generation to write. */
+  public static final Duration FOLLOW_INTERVAL = Duration.ofMillis(500);
+
+  private final IndexTarget target;
+  private final KafkaSettings kafka;
   private final Deserializer<EmbeddedChunk> embeddingValues;
   private final Serializer<IndexEvent> eventValues;
+  private final String instanceId;
+  private final int maxPollRecords;
+  private final String storeName;
+  private final Reembedder reembedder;
   private final String topicPrefix;
-  private final KafkaConsumer<byte[], byte[]> consumer;
+  private volatile KafkaConsumer<byte[], byte[]> consumer; // one per generation written
+  // the generation written now: replaced by the worker thread only, read by others through generation()
+  private volatile ChunkStore store;
   private final CheckedProducer<byte[], byte[]> producer;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -55,47 +80,87 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
   private final Counter deletes;
   private final Counter deadLetters;
   private final Counter storeFailures;
+  private final Counter reembedded;
 
+  /** A worker writing one store, which the caller owns and closes; it never changes generation. */
   public IndexerWorker(KafkaSettings kafka, String instanceId, ChunkStore store, int maxPollRecords,
       MeterRegistry metrics) {
-    this.store = store;
-    this.topicPrefix = kafka.topicPrefix();
+    this(kafka, instanceId, store.name(), IndexTarget.fixed(store), null, maxPollRecords, metrics);
+  }
+
+  /**
+   * A worker that writes whichever generation {@code target} names and follows it when it changes.
+   *
+   * @param storeName the store's short name ({@code lucene}), part of the consumer group
+   * @param reembedder embeds chunks for a generation of another model than the embedder stage's; null: such a
+   *     write fails and is retried (and logged) until the stage is reconfigured, never dropped
+   */
+  public IndexerWorker(KafkaSettings kafka, String instanceId, String storeName, IndexTarget target,
+      Reembedder reembedder, int maxPollRecords, MeterRegistry metrics) {
+    this.kafka = kafka;
     this.embeddingValues = kafka.valueSerde(Topics.EMBEDDINGS).deserializer();
     this.eventValues = kafka.valueSerde(Topics.INDEX_EVENTS).serializer();
-    String group = kafka.topicPrefix() + "indexer-" + store.name() + "-" + store.generation();
-    this.consumer = new KafkaConsumer<>(kafka.consumer(group, group + "-" + instanceId, maxPollRecords));
-    this.producer = new CheckedProducer<>(new KafkaProducer<>(kafka.producer(group + "-" + instanceId)),
-        Duration.ofSeconds(60));
-    this.writeLatency = Timer.builder("ragstream.indexer.store.write.latency").tag("store", store.name())
+    this.instanceId = instanceId;
+    this.storeName = storeName;
+    this.target = target;
+    this.reembedder = reembedder;
+    this.maxPollRecords = maxPollRecords;
+    this.topicPrefix = kafka.topicPrefix();
+    String producerId = kafka.topicPrefix() + "indexer-" + storeName + "-" + instanceId;
+    this.producer = new CheckedProducer<>(new KafkaProducer<>(kafka.producer(producerId)), Duration.ofSeconds(60));
+    this.writeLatency = Timer.builder("ragstream.indexer.store.write.latency").tag("store", storeName)
         .publishPercentileHistogram().register(metrics);
-    this.timeToSearchable = Timer.builder("ragstream.time.to.searchable").tag("store", store.name())
+    this.timeToSearchable = Timer.builder("ragstream.time.to.searchable").tag("store", storeName)
         .publishPercentileHistogram().register(metrics);
-    this.upserts = metrics.counter("ragstream.indexer.chunks", "store", store.name(), "op", "upsert");
-    this.deletes = metrics.counter("ragstream.indexer.chunks", "store", store.name(), "op", "delete");
+    this.upserts = metrics.counter("ragstream.indexer.chunks", "store", storeName, "op", "upsert");
+    this.deletes = metrics.counter("ragstream.indexer.chunks", "store", storeName, "op", "delete");
     this.deadLetters = metrics.counter("ragstream.stage.records.dlq", "stage", "indexer");
-    this.storeFailures = metrics.counter("ragstream.indexer.store.failures", "store", store.name());
+    this.storeFailures = metrics.counter("ragstream.indexer.store.failures", "store", storeName);
+    this.reembedded = metrics.counter("ragstream.indexer.chunks.reembedded", "store", storeName);
+  }
+
+  /** The consumer group that writes {@code generation} of {@code store}: each generation has its own progress. */
+  public static String group(String topicPrefix, String store, String generation) {
+    return topicPrefix + "indexer-" + store + "-" + generation;
+  }
+
+  /** The generation this worker writes now (null before it started). */
+  public String generation() {
+    ChunkStore current = store;
+    return current == null ? null : current.generation();
   }
 
   @Override
   public void run() {
     try {
-      consumer.subscribe(List.of(Topics.EMBEDDINGS.name(topicPrefix)));
+      String generation = target.current();
       while (running.get()) {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
-        if (!records.isEmpty()) {
-          index(records);
+        try {
+          generation = writeGeneration(generation);
+        } catch (IOException e) {
+          // e.g. a replay still holds the write lock of a generation swapped in by hand: wait, never skip ahead
+          LOG.warn("cannot open generation {} for writing, retrying in 1 s: {}", generation, e.toString());
+          long until = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+          while (running.get() && System.nanoTime() < until) {
+            Thread.sleep(50);
+          }
+          generation = followed(generation);
         }
       }
     } catch (WakeupException e) {
       if (running.get()) {
         throw e;
       }
+    } catch (IOException e) {
+      LOG.error("indexer stopped: cannot read which generation to write", e);
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       LOG.error("indexer stopped on a fatal error", e);
       throw e;
     } finally {
       try {
-        consumer.close();
         producer.close();
       } finally {
         stopped.countDown();
@@ -103,10 +168,58 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
     }
   }
 
+  /**
+   * Writes {@code generation} with its own consumer group until the target names another generation (returned) or
+   * the worker stops. Every batch is committed before this returns, so the old group's progress is exact.
+   */
+  private String writeGeneration(String generation) throws IOException {
+    store = target.open(generation);
+    String group = group(topicPrefix, storeName, generation);
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(kafka.consumer(group, group + "-" + instanceId,
+        maxPollRecords))) {
+      consumer = c;
+      if (!running.get()) {
+        return generation; // close() ran before this consumer existed and could not wake it up
+      }
+      c.subscribe(List.of(Topics.EMBEDDINGS.name(topicPrefix)));
+      LOG.info("indexer writes generation {} of {} (group {})", generation, storeName, group);
+      long nextLook = System.nanoTime() + FOLLOW_INTERVAL.toNanos();
+      while (running.get()) {
+        ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(500));
+        if (!records.isEmpty()) {
+          index(records);
+        }
+        if (System.nanoTime() - nextLook >= 0) {
+          nextLook = System.nanoTime() + FOLLOW_INTERVAL.toNanos();
+          String wanted = followed(generation);
+          if (!wanted.equals(generation)) {
+            LOG.info("generation swapped: indexer moves from {} to {}", generation, wanted);
+            return wanted;
+          }
+        }
+      }
+      return generation;
+    } finally {
+      ChunkStore written = store;
+      store = null;
+      target.release(written);
+    }
+  }
+
+  /** The target's generation; the current one when the target cannot be read now (retried next interval). */
+  private String followed(String generation) {
+    try {
+      return target.current();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot read which generation to write; still writing {}", generation, e);
+      return generation;
+    }
+  }
+
   private void index(ConsumerRecords<byte[], byte[]> records) {
     List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
     records.forEach(batch::add);
-    IndexPlan plan = IndexPlan.of(batch, topicPrefix, embeddingValues);
+    IndexPlan plan = forStoreModel(IndexPlan.of(batch, topicPrefix, embeddingValues));
     List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>(plan.deadLetters());
     if (!plan.batch().isEmpty()) {
       RejectedChunksException rejected = writeWithRetry(plan);
@@ -141,6 +254,30 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
       }
     }
     producer.sendAll(events);
+  }
+
+  /** The plan with vectors of the store's model, re-embedding chunks that another model embedded. */
+  private IndexPlan forStoreModel(IndexPlan plan) {
+    if (reembedder == null || plan.batch().upserts().isEmpty()) {
+      return plan;
+    }
+    while (true) {
+      try {
+        Optional<String> model = store.modelId();
+        if (model.isEmpty()) {
+          return plan; // an empty generation takes the model of its first vectors
+        }
+        long foreign = plan.batch().upserts().stream()
+            .filter(c -> c.vector() != null && !model.get().equals(c.modelId())).count();
+        IndexPlan adjusted = plan.forModel(model.get(), reembedder);
+        reembedded.increment(foreign);
+        return adjusted;
+      } catch (IOException | RuntimeException e) {
+        // a model that fails to load or run is a stage fault, not the record's: wait and retry, drop nothing
+        retryAfter(plan, e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e),
+            Duration.ofSeconds(1));
+      }
+    }
   }
 
   /**
@@ -229,7 +366,10 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
   @Override
   public void close() {
     running.set(false);
-    consumer.wakeup();
+    KafkaConsumer<byte[], byte[]> current = consumer;
+    if (current != null) {
+      current.wakeup();
+    }
     try {
       stopped.await();
     } catch (InterruptedException e) {

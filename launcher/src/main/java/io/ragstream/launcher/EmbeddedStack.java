@@ -8,8 +8,8 @@ import io.ragstream.embedding.OnnxOptions;
 import io.ragstream.indexer.IndexerWorker;
 import io.ragstream.indexer.generation.GenerationSwitchingSearcher;
 import io.ragstream.indexer.generation.LuceneGenerations;
+import io.ragstream.indexer.generation.LuceneWriters;
 import io.ragstream.indexer.lucene.LuceneReadOnlySearcher;
-import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.ingest.extract.ExtractLimits;
 import io.ragstream.ingest.extract.TikaExtractor;
 import io.ragstream.ingest.source.DocumentPublisher;
@@ -36,7 +36,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -58,6 +57,7 @@ public final class EmbeddedStack implements AutoCloseable {
   private ChunkerApp chunker;
   private QueryHttpServer query;
   private IngestHttpServer ingest;
+  private IndexerWorker indexer;
 
   private EmbeddedStack(StackConfig config) {
     this.config = config;
@@ -84,13 +84,17 @@ public final class EmbeddedStack implements AutoCloseable {
     // the chunker counts tokens with it and the query service embeds queries with it; the embedder stage loads its
     // own instance with batch settings
     EmbeddingModel model = register(EmbeddingModels.load(config.modelId(), OnnxOptions.forQueries()));
-    // The served generation: the one `ragstream replay` last swapped in, else the configured one.
+    // The served generation: the one `ragstream replay` last swapped in, else the configured one. The indexer and
+    // the query side both follow the pointer; they share each generation's writer, searched near-real-time.
     LuceneGenerations generations = new LuceneGenerations(dataDir.resolve("index"));
-    String generation = generations.currentOr(config.generation());
-    LuceneStore store = register(LuceneStore.open(generations.directory(generation), generation));
-    // Queries follow a swap to another generation without failing; this one is searched near-real-time.
-    GenerationSwitchingSearcher searcher = register(GenerationSwitchingSearcher.open(generations, generation,
-        Map.of(generation, store), LuceneReadOnlySearcher.DEFAULT_REFRESH_INTERVAL));
+    LuceneWriters writers = register(new LuceneWriters(generations));
+    GenerationSwitchingSearcher searcher;
+    try (LuceneWriters.Lease opening = writers.acquire(generations.currentOr(config.generation()))) {
+      // held while the searcher opens, so that it searches the writer from the start rather than a reader
+      searcher = register(GenerationSwitchingSearcher.open(writers, config.generation(),
+          LuceneReadOnlySearcher.DEFAULT_REFRESH_INTERVAL));
+    }
+    ModelReembedder reembedder = register(new ModelReembedder());
     // parsing runs in a child JVM: a parser hang or out-of-memory costs a child restart, never the stage
     TikaExtractor extractor = register(TikaExtractor.isolated(ExtractLimits.DEFAULTS));
 
@@ -99,7 +103,8 @@ public final class EmbeddedStack implements AutoCloseable {
     chunker.start();
     startWorker("embedder", Stages.embedder(settings, "0", config.modelId(), dataDir.resolve("embedding-cache"),
         metrics));
-    startWorker("indexer", Stages.indexer(settings, "0", store, metrics));
+    indexer = Stages.indexer(settings, "0", writers, config.generation(), reembedder, metrics);
+    startWorker("indexer", indexer);
     startWorker("status", Stages.status(settings, "0", metrics));
 
     SearchService.Builder searchBuilder = SearchService.builder(searcher, model).config(SearchConfig.defaults())
@@ -159,6 +164,11 @@ public final class EmbeddedStack implements AutoCloseable {
   public boolean isReady() {
     return chunker != null && chunker.state() == KafkaStreams.State.RUNNING
         && workers.stream().allMatch(Thread::isAlive);
+  }
+
+  /** The generation the live indexer writes now (it follows a swap within about a second). */
+  public String indexedGeneration() {
+    return indexer == null ? null : indexer.generation();
   }
 
   public String bootstrapServers() {

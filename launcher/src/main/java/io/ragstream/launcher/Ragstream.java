@@ -5,6 +5,8 @@ import io.ragstream.chunker.ChunkerApp;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
 import io.ragstream.embedding.OnnxOptions;
+import io.ragstream.indexer.generation.LuceneGenerations;
+import io.ragstream.indexer.generation.LuceneWriters;
 import io.ragstream.ingest.extract.ExtractLimits;
 import io.ragstream.ingest.extract.TikaExtractor;
 import io.ragstream.ingest.source.DocumentPublisher;
@@ -297,6 +299,18 @@ public final class Ragstream {
         case "embedder" -> thread(Stages.embedder(settings, instance, model, dataDir.resolve("embedding-cache"),
             Metrics.registry()));
         case "indexer" -> {
+          if (stores.isLucene()) {
+            // Lucene follows the generation pointer, so a replay's swap moves the writes without a restart.
+            LuceneWriters writers = new LuceneWriters(new LuceneGenerations(dataDir.resolve("index")));
+            ModelReembedder reembedder = new ModelReembedder();
+            AutoCloseable worker = thread(Stages.indexer(settings, instance, writers, stores.generation, reembedder,
+                Metrics.registry()));
+            yield () -> {
+              worker.close();
+              reembedder.close();
+              writers.close();
+            };
+          }
           // One worker per store: each has its own consumer group, so a slow store never holds back another.
           List<AutoCloseable> workers = new java.util.ArrayList<>();
           var opened = stores.openStores(dataDir, EmbeddingModels.spec(model).dimension());

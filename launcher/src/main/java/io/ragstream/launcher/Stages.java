@@ -9,6 +9,8 @@ import io.ragstream.embedder.EmbedderWorker;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.OnnxEmbeddingModel;
 import io.ragstream.indexer.IndexerWorker;
+import io.ragstream.indexer.Reembedder;
+import io.ragstream.indexer.generation.LuceneWriters;
 import io.ragstream.indexer.store.ChunkStore;
 import io.ragstream.ingest.extract.ExtractBatchProcessor;
 import io.ragstream.ingest.extract.TikaExtractor;
@@ -46,9 +48,17 @@ final class Stages {
 
   static ChunkerApp chunker(KafkaSettings kafka, Path stateDir, EmbeddingModel model, short replication,
       MeterRegistry metrics) {
+    return new ChunkerApp(kafka, stateDir, documentChunker(model), replication, metrics);
+  }
+
+  /**
+   * The chunker the live stage runs, sized by {@code model}'s tokenizer and configured from the environment
+   * ({@code RAGSTREAM_CHUNKER_*}); {@code replay --from documents} cuts with the same one, so chunk ids agree.
+   */
+  static DocumentChunker documentChunker(EmbeddingModel model) {
     ChunkerConfig config = ChunkerConfig.fromSettings(ChunkerSettings.fromEnvironment(), model.maxTokens(),
         model.tokenizer().specialTokens());
-    return new ChunkerApp(kafka, stateDir, new DocumentChunker(model.tokenizer(), config), replication, metrics);
+    return new DocumentChunker(model.tokenizer(), config);
   }
 
   /**
@@ -91,5 +101,15 @@ final class Stages {
 
   static IndexerWorker indexer(KafkaSettings kafka, String instance, ChunkStore store, MeterRegistry metrics) {
     return new IndexerWorker(kafka, instance, store, INDEX_MAX_POLL, metrics);
+  }
+
+  /**
+   * A Lucene indexer that writes the generation the {@code CURRENT} pointer names (else {@code fallback}) and follows
+   * a swap without a restart, re-embedding with {@code reembedder} for a generation of another model.
+   */
+  static IndexerWorker indexer(KafkaSettings kafka, String instance, LuceneWriters writers, String fallback,
+      Reembedder reembedder, MeterRegistry metrics) {
+    return new IndexerWorker(kafka, instance, "lucene", writers.followingPointer(fallback), reembedder,
+        INDEX_MAX_POLL, metrics);
   }
 }

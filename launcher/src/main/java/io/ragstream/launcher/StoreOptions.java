@@ -7,6 +7,9 @@ import io.ragstream.indexer.elastic.ElasticClients;
 import io.ragstream.indexer.elastic.ElasticSearcher;
 import io.ragstream.indexer.elastic.ElasticSettings;
 import io.ragstream.indexer.elastic.ElasticStore;
+import io.ragstream.indexer.generation.GenerationSwitchingSearcher;
+import io.ragstream.indexer.generation.LuceneGenerations;
+import io.ragstream.indexer.lucene.LuceneReadOnlySearcher;
 import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.indexer.qdrant.QdrantClients;
 import io.ragstream.indexer.qdrant.QdrantSearcher;
@@ -17,6 +20,7 @@ import io.ragstream.indexer.store.ChunkStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,7 +46,7 @@ final class StoreOptions {
   @Option(names = "--elasticsearch-url", defaultValue = "${env:RAGSTREAM_ELASTICSEARCH_URL:-http://localhost:9200}")
   String elasticsearchUrl;
 
-  @Option(names = "--generation", defaultValue = "g1", description = "index generation to write (indexer)")
+  @Option(names = "--generation", defaultValue = "g1", description = "index generation to write and read (lucene: until a swap moves the CURRENT pointer, which both follow)")
   String generation;
 
   /** The stores an indexer process writes, one worker each. */
@@ -58,10 +62,16 @@ final class StoreOptions {
   /** What a query process reads. */
   ChunkSearcher openSearcher(Path dataDir) throws IOException {
     return switch (validated()) {
-      case LUCENE -> LuceneStore.openReadOnly(dataDir.resolve("index").resolve(generation));
+      // follows the CURRENT pointer (a replay's swap), falling back to --generation before the first swap
+      case LUCENE -> GenerationSwitchingSearcher.open(new LuceneGenerations(dataDir.resolve("index")), generation,
+          Map.of(), LuceneReadOnlySearcher.DEFAULT_REFRESH_INTERVAL);
       default -> new CompositeSearcher(new ElasticSearcher(elastic(), elasticSettings()),
           new QdrantSearcher(qdrant(), qdrantSettings()));
     };
+  }
+
+  boolean isLucene() {
+    return LUCENE.equals(validated());
   }
 
   private String validated() {

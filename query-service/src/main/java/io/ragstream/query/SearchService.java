@@ -4,8 +4,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.ragstream.embedding.EmbeddingModel;
+import io.ragstream.embedding.EmbeddingModels;
+import io.ragstream.embedding.OnnxOptions;
 import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.indexer.store.Hit;
+import io.ragstream.indexer.store.ModelMismatchException;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.query.cache.CacheKey;
 import io.ragstream.query.cache.QueryCache;
@@ -27,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -60,6 +64,8 @@ public final class SearchService implements AutoCloseable {
 
   private final ChunkSearcher searcher;
   private final EmbeddingModel model;
+  private final QueryModels models;
+  private final boolean ownsModels;
   private final SearchConfig config;
   private final HybridFusion fusion;
   private final QueryCache cache;
@@ -79,12 +85,14 @@ public final class SearchService implements AutoCloseable {
   }
 
   public SearchService(ChunkSearcher searcher, EmbeddingModel model, SearchConfig config, MeterRegistry registry) {
-    this(builder(searcher, model).config(config).registry(registry));
+    this(builder(searcher, model).config(config).registry(registry), true);
   }
 
-  private SearchService(Builder b) {
+  private SearchService(Builder b, boolean ownsModels) {
     this.searcher = Objects.requireNonNull(b.searcher, "searcher");
     this.model = Objects.requireNonNull(b.model, "model");
+    this.models = b.models();
+    this.ownsModels = ownsModels;
     this.config = Objects.requireNonNull(b.config, "config");
     this.fusion = new HybridFusion(config);
     this.cache = b.cache;
@@ -121,7 +129,7 @@ public final class SearchService implements AutoCloseable {
    * an A/B experiment's variant. Close it separately.
    */
   public SearchService withConfig(SearchConfig value) {
-    return new SearchService(origin.copy().config(value));
+    return new SearchService(origin.copy().config(value), false);
   }
 
   /** Whether an expander is configured, i.e. whether {@code expand: true} is accepted. */
@@ -233,9 +241,9 @@ public final class SearchService implements AutoCloseable {
    */
   private List<SearchResult> hierarchical(String query, int k, SearchFilter filter) throws IOException {
     int n = Math.max(k, config.candidatesPerRetriever());
-    float[] vector = guardedEmbed(query);
+    QueryVector vector = embed(query);
     List<SearchResult> pool = fusion.fuse(keywordSearch(query, n, filter),
-        guarded(() -> searcher.vectorSearch(vector, n, filter)), n);
+        guarded(() -> vectorSearch(vector, n, filter)), n);
     List<String> documents = pool.stream().map(SearchResult::docId).distinct()
         .limit(Math.min(HIERARCHICAL_DOCUMENTS, k)).toList();
     int perDocument = documents.isEmpty() ? 0 : (k + documents.size() - 1) / documents.size();
@@ -243,7 +251,7 @@ public final class SearchService implements AutoCloseable {
     for (String docId : documents) {
       SearchFilter inDoc = new SearchFilter(filter.tenant(), filter.metadata(), docId);
       within.add(executor.submit(() -> fusion.fuse(keywordSearch(query, perDocument, inDoc),
-          guarded(() -> searcher.vectorSearch(vector, perDocument, inDoc)), perDocument)));
+          guarded(() -> vectorSearch(vector, perDocument, inDoc)), perDocument)));
     }
     List<List<SearchResult>> byDocument = new ArrayList<>();
     try {
@@ -261,17 +269,41 @@ public final class SearchService implements AutoCloseable {
     return HybridFusion.byDocument(byDocument, k);
   }
 
-  private float[] guardedEmbed(String query) throws IOException {
+  /** A query embedded by the model whose vectors it is to be compared with. */
+  private record QueryVector(String query, String modelId, float[] vector) {}
+
+  /** Embeds with the model of the served generation's vectors (the configured one when the store does not say). */
+  private QueryVector embed(String query) throws IOException {
+    return embed(query, searcher.modelId().orElse(model.id()));
+  }
+
+  private QueryVector embed(String query, String modelId) {
     try {
-      return model.embedQuery(query);
+      return new QueryVector(query, modelId, models.get(modelId).embedQuery(query));
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException("model rejected a validated query", e);
+    }
+  }
+
+  /**
+   * Vector search that never compares two models' vectors: when a generation of another model was swapped in
+   * between embedding and searching, the query is embedded again with that model and searched once more.
+   */
+  private List<Hit> vectorSearch(QueryVector vector, int n, SearchFilter filter) throws IOException {
+    try {
+      return searcher.vectorSearch(vector.modelId(), vector.vector(), n, filter);
+    } catch (ModelMismatchException e) {
+      QueryVector again = embed(vector.query(), e.held());
+      return searcher.vectorSearch(again.modelId(), again.vector(), n, filter);
     }
   }
 
   @Override
   public void close() {
     executor.shutdown();
+    if (ownsModels) {
+      models.close();
+    }
   }
 
   private List<Hit> keywordSearch(String query, int n, SearchFilter filter) throws IOException {
@@ -279,7 +311,7 @@ public final class SearchService implements AutoCloseable {
   }
 
   private List<Hit> vectorSearch(String query, int n, SearchFilter filter) throws IOException {
-    return guarded(() -> searcher.vectorSearch(model.embedQuery(query), n, filter));
+    return guarded(() -> vectorSearch(embed(query), n, filter));
   }
 
   private static List<Hit> guarded(Retrieval retrieval) throws IOException {
@@ -366,14 +398,26 @@ public final class SearchService implements AutoCloseable {
     private Supplier<String> generation = () -> "-";
     private Reranker reranker;
     private QueryExpander expander;
+    private Function<String, ? extends EmbeddingModel> modelLoader =
+        id -> EmbeddingModels.load(id, OnnxOptions.forQueries());
+    private QueryModels models; // made by the first service built, shared by its withConfig variants
 
     private Builder(ChunkSearcher searcher, EmbeddingModel model) {
       this.searcher = searcher;
       this.model = model;
     }
 
+    private QueryModels models() {
+      if (models == null) {
+        models = new QueryModels(Objects.requireNonNull(model, "model"), modelLoader);
+      }
+      return models;
+    }
+
     private Builder copy() {
       Builder b = new Builder(searcher, model);
+      b.modelLoader = modelLoader;
+      b.models = models();
       b.config = config;
       b.registry = registry;
       b.cache = cache;
@@ -415,8 +459,17 @@ public final class SearchService implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How a model other than the configured one is loaded when the served generation holds its vectors (default:
+     * {@link EmbeddingModels#load} with {@link OnnxOptions#forQueries}, the models that ship in jars).
+     */
+    public Builder modelLoader(Function<String, ? extends EmbeddingModel> value) {
+      this.modelLoader = Objects.requireNonNull(value, "modelLoader");
+      return this;
+    }
+
     public SearchService build() {
-      return new SearchService(this);
+      return new SearchService(this, true);
     }
   }
 }

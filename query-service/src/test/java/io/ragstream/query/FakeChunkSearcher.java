@@ -24,6 +24,12 @@ final class FakeChunkSearcher implements ChunkSearcher {
   }
 
   final List<Call> calls = new CopyOnWriteArrayList<>();
+  /** The model each model-aware vector search named, in order. */
+  final List<String> vectorModels = new CopyOnWriteArrayList<>();
+  /** The model of the vectors this "store" holds; null: it does not say. */
+  volatile String modelId;
+  /** Set before a vector search checks the model: a generation of another model swapped in meanwhile. */
+  volatile String swapBeforeVectorSearch;
   volatile Hook beforeKeyword = () -> {};
   volatile Hook beforeVector = () -> {};
   private final List<Hit> keywordRanking = new ArrayList<>();
@@ -57,6 +63,22 @@ final class FakeChunkSearcher implements ChunkSearcher {
     calls.add(new Call("vector", null, vector, k, filter));
     beforeVector.run();
     return topK(vectorRanking, k, filter);
+  }
+
+  @Override
+  public List<Hit> vectorSearch(String model, float[] vector, int k, SearchFilter filter) throws IOException {
+    vectorModels.add(model);
+    String swapped = swapBeforeVectorSearch;
+    if (swapped != null) {
+      swapBeforeVectorSearch = null;
+      modelId = swapped;
+    }
+    return ChunkSearcher.super.vectorSearch(model, vector, k, filter);
+  }
+
+  @Override
+  public java.util.Optional<String> modelId() {
+    return java.util.Optional.ofNullable(modelId);
   }
 
   @Override

@@ -6,9 +6,21 @@ import java.util.List;
 
 /** A deterministic 3-dimensional "model": the vector is derived from the text's length and first character. */
 final class FakeEmbeddingModel implements EmbeddingModel {
+  private final String id;
+  volatile boolean closed;
+
+  FakeEmbeddingModel() {
+    this("fake-model");
+  }
+
+  /** Another "model": its vectors' third component is the id's length, so tests can tell who embedded a query. */
+  FakeEmbeddingModel(String id) {
+    this.id = id;
+  }
+
   @Override
   public String id() {
-    return "fake-model";
+    return id;
   }
 
   @Override
@@ -38,7 +50,8 @@ final class FakeEmbeddingModel implements EmbeddingModel {
 
   @Override
   public float[][] embedAll(List<String> texts) {
-    return texts.stream().map(FakeEmbeddingModel::vector).toArray(float[][]::new);
+    return texts.stream().map(t -> id.equals("fake-model") ? vector(t)
+        : new float[] {t.length(), t.isEmpty() ? 0 : t.charAt(0), id.length()}).toArray(float[][]::new);
   }
 
   static float[] vector(String text) {
@@ -46,5 +59,7 @@ final class FakeEmbeddingModel implements EmbeddingModel {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    closed = true;
+  }
 }

@@ -35,6 +35,17 @@ public final class CompositeSearcher implements ChunkSearcher {
   }
 
   @Override
+  public List<Hit> vectorSearch(String modelId, float[] vector, int k, SearchFilter filter) throws IOException {
+    return vectors.vectorSearch(modelId, vector, k, filter);
+  }
+
+  /** The vector side's model: the one query vectors must come from. */
+  @Override
+  public java.util.Optional<String> modelId() throws IOException {
+    return vectors.modelId();
+  }
+
+  @Override
   public List<StoredChunk> chunksOfDocument(String docId, String tenant) throws IOException {
     return keywords.chunksOfDocument(docId, tenant);
   }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -24,29 +25,42 @@ import org.slf4j.LoggerFactory;
  * then is the old one closed. A request never waits for a searcher to open: the one caller per interval that
  * notices the new pointer opens it, the others keep searching the old generation meanwhile.
  *
- * <p>A generation written in this JVM can be passed as {@code live}: it is then searched through the writer's
- * near-real-time searcher (visible as soon as a batch is written) instead of a reader of its commits, and it is
- * never closed here.
+ * <p>A generation written in this JVM is searched through the writer's near-real-time searcher (visible as soon as a
+ * batch is written) instead of a reader of its commits: passed as a fixed {@code live} map, or leased from {@link
+ * LuceneWriters} while served.
+ *
+ * <p>{@link #vectorSearch(String, float[], int, SearchFilter)} checks the query vector's model against the served
+ * generation's under the same lock as the search: each generation holds vectors of one model, and a swap may
+ * change the model.
  */
 public final class GenerationSwitchingSearcher implements ChunkSearcher, Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(GenerationSwitchingSearcher.class);
 
-  private record Served(String generation, ChunkSearcher searcher, boolean owned) {}
+  /**
+   * A searcher of one generation and how to let go of it: closing a read-only searcher, or returning a lease on a
+   * writer of this JVM. {@code live}: searched through a writer (near-real-time), not a reader of its commits.
+   */
+  private record Served(String generation, ChunkSearcher searcher, Closeable release, boolean live) {}
+
+  /** Where searchers of generations written in this JVM come from. */
+  private interface LiveSource {
+    Optional<Served> open(String generation);
+  }
 
   private final LuceneGenerations generations;
   private final String fallback;
-  private final Map<String, ChunkSearcher> live;
+  private final LiveSource live;
   private final Duration refreshInterval;
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
   private final AtomicLong lastCheck = new AtomicLong(System.nanoTime());
   private volatile Served served; // replaced under the write lock
   private boolean closed; // guarded by the write lock
 
-  private GenerationSwitchingSearcher(LuceneGenerations generations, String fallback, Map<String, ChunkSearcher> live,
+  private GenerationSwitchingSearcher(LuceneGenerations generations, String fallback, LiveSource live,
       Duration refreshInterval) {
     this.generations = generations;
     this.fallback = fallback;
-    this.live = Map.copyOf(live);
+    this.live = live;
     this.refreshInterval = refreshInterval;
   }
 
@@ -59,6 +73,26 @@ public final class GenerationSwitchingSearcher implements ChunkSearcher, Closeab
    */
   public static GenerationSwitchingSearcher open(LuceneGenerations generations, String fallback,
       Map<String, ChunkSearcher> live, Duration refreshInterval) throws IOException {
+    Map<String, ChunkSearcher> own = Map.copyOf(live);
+    return open(generations, fallback, g -> Optional.ofNullable(own.get(g)).map(s -> new Served(g, s, () -> { },
+        true)), refreshInterval);
+  }
+
+  /**
+   * Opens a searcher over the current generation that searches a generation this JVM writes through its writer's
+   * near-real-time searcher, holding a lease on it while serving it. A generation served before its writer was
+   * opened here (the query side noticed a swap before the indexer did) is searched read-only at first and moved to
+   * the writer at the next look at the pointer, so that a chunk is searchable as soon as its write returns again.
+   */
+  public static GenerationSwitchingSearcher open(LuceneWriters writers, String fallback, Duration refreshInterval)
+      throws IOException {
+    Objects.requireNonNull(writers, "writers");
+    return open(writers.generations(), fallback, g -> writers.acquireIfOpen(g)
+        .map(lease -> new Served(g, lease.store(), lease, true)), refreshInterval);
+  }
+
+  private static GenerationSwitchingSearcher open(LuceneGenerations generations, String fallback, LiveSource live,
+      Duration refreshInterval) throws IOException {
     Objects.requireNonNull(generations, "generations");
     Objects.requireNonNull(fallback, "fallback");
     if (refreshInterval.isNegative()) {
@@ -92,6 +126,29 @@ public final class GenerationSwitchingSearcher implements ChunkSearcher, Closeab
     lock.readLock().lock();
     try {
       return searcher().vectorSearch(vector, k, filter);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Checks the model and searches under one lock, so a swap between the two cannot pair a vector and a model. */
+  @Override
+  public List<Hit> vectorSearch(String modelId, float[] vector, int k, SearchFilter filter) throws IOException {
+    maybeSwitch();
+    lock.readLock().lock();
+    try {
+      return searcher().vectorSearch(modelId, vector, k, filter);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public Optional<String> modelId() throws IOException {
+    maybeSwitch();
+    lock.readLock().lock();
+    try {
+      return searcher().modelId();
     } finally {
       lock.readLock().unlock();
     }
@@ -162,11 +219,22 @@ public final class GenerationSwitchingSearcher implements ChunkSearcher, Closeab
 
   private void switchTo(String target) throws IOException {
     Served current = served;
+    Served next;
     if (target.equals(current.generation())) {
-      return;
+      if (current.live()) {
+        return;
+      }
+      // Served read-only so far: move to this JVM's writer of the same generation once there is one.
+      Optional<Served> writer = live.open(target);
+      if (writer.isEmpty()) {
+        return;
+      }
+      next = writer.get();
+    } else {
+      next = openServed(target);
     }
-    Served next = openServed(target);
-    if (next.searcher().chunkCount() == 0 && current.searcher().chunkCount() > 0) {
+    if (!next.generation().equals(current.generation()) && next.searcher().chunkCount() == 0
+        && current.searcher().chunkCount() > 0) {
       // A replay checks counts before it swaps; this guards the invariant against a hand-edited pointer too.
       release(next);
       throw new IllegalStateException("generation " + target + " is empty; still serving " + current.generation());
@@ -183,21 +251,23 @@ public final class GenerationSwitchingSearcher implements ChunkSearcher, Closeab
     }
     // Every request that held the old searcher held the read lock, and the write lock above waited for them.
     release(current);
-    LOG.info("now serving generation {} (was {})", target, current.generation());
+    if (target.equals(current.generation())) {
+      LOG.info("generation {} is now searched through this process's writer (near-real-time)", target);
+    } else {
+      LOG.info("now serving generation {} (was {})", target, current.generation());
+    }
   }
 
   private Served openServed(String generation) throws IOException {
-    ChunkSearcher own = live.get(generation);
-    if (own != null) {
-      return new Served(generation, own, false);
+    Optional<Served> own = live.open(generation);
+    if (own.isPresent()) {
+      return own.get();
     }
-    return new Served(generation, LuceneStore.openReadOnly(generations.directory(generation), refreshInterval),
-        true);
+    var reader = LuceneStore.openReadOnly(generations.directory(generation), refreshInterval);
+    return new Served(generation, reader, reader, false);
   }
 
   private static void release(Served served) throws IOException {
-    if (served.owned() && served.searcher() instanceof Closeable closeable) {
-      closeable.close();
-    }
+    served.release().close();
   }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.index.DirectoryReader;
@@ -100,6 +101,21 @@ public final class LuceneReadOnlySearcher implements ChunkSearcher, Closeable {
     try {
       DirectoryReader reader = (DirectoryReader) searcher.getIndexReader();
       return reader.getIndexCommit().getUserData().get(LuceneStore.GENERATION_KEY);
+    } finally {
+      manager.release(searcher);
+    }
+  }
+
+  /** The model the writer stamped on the commit this searcher currently sees; empty before the first vector. */
+  @Override
+  public Optional<String> modelId() throws IOException {
+    IndexSearcher searcher = acquire();
+    if (searcher == null) {
+      return Optional.empty();
+    }
+    try {
+      DirectoryReader reader = (DirectoryReader) searcher.getIndexReader();
+      return Optional.ofNullable(reader.getIndexCommit().getUserData().get(LuceneStore.MODEL_KEY));
     } finally {
       manager.release(searcher);
     }

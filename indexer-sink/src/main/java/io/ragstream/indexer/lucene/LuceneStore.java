@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.document.Document;
@@ -59,7 +60,8 @@ public final class LuceneStore implements ChunkStore, ChunkSearcher {
   private final IndexSearches reads;
   // Serialises batches so that a commit never publishes half of a concurrent batch; searches need no lock.
   private final ReentrantLock writeLock = new ReentrantLock();
-  private String modelId; // guarded by writeLock; null until the first vector that names its model
+  // written under writeLock; volatile so that searches read the model without taking the lock
+  private volatile String modelId; // null until the first vector that names its model
   private int dimension; // guarded by writeLock; 0 until the first vector
   private boolean closed; // guarded by writeLock
 
@@ -285,6 +287,12 @@ public final class LuceneStore implements ChunkStore, ChunkSearcher {
   /** Number of distinct document ids with at least one chunk, across tenants. */
   public long documentCount() throws IOException {
     return reads.documentCount();
+  }
+
+  /** The model of the vectors this index holds, as recorded in its commits; empty before the first vector. */
+  @Override
+  public Optional<String> modelId() {
+    return Optional.ofNullable(modelId);
   }
 
   /** Closes the index; a write in progress finishes first. Idempotent. */

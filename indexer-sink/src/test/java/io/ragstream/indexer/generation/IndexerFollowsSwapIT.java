@@ -1,0 +1,176 @@
+package io.ragstream.indexer.generation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.ragstream.indexer.IndexerWorker;
+import io.ragstream.indexer.TestChunks;
+import io.ragstream.indexer.lucene.LuceneStore;
+import io.ragstream.indexer.store.ModelMismatchException;
+import io.ragstream.indexer.store.SearchFilter;
+import io.ragstream.indexer.store.StoredChunk;
+import io.ragstream.indexer.store.WriteBatch;
+import io.ragstream.runtime.kafka.EmbeddedKafka;
+import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.runtime.kafka.TopicAdmin;
+import io.ragstream.schemas.ChunkIds;
+import io.ragstream.schemas.SerdeSettings;
+import io.ragstream.schemas.Topics;
+import io.ragstream.schemas.avro.Chunk;
+import io.ragstream.schemas.avro.EmbeddedChunk;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real {@link IndexerWorker} on the in-JVM broker following a swap of the Lucene {@code CURRENT} pointer: it
+ * leaves the old generation's group, continues in the new one's from the offsets handed over for it (not from the
+ * beginning, not from where it was), re-embeds with the new generation's model, and lets go of the old generation.
+ */
+class IndexerFollowsSwapIT {
+  private static final Duration PATIENCE = Duration.ofSeconds(60);
+  private static final int DIM = 8;
+  private static final Serializer<EmbeddedChunk> EMBEDDINGS = Topics.EMBEDDINGS.valueSerde(SerdeSettings.SINGLE_OBJECT).serializer();
+
+  @TempDir Path brokerDir;
+  @TempDir Path indexDir;
+
+  @Test
+  void theIndexerMovesToTheSwappedGenerationFromItsHandedOverOffsetsWithTheGenerationsModel() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(brokerDir, 0)) {
+      KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), "follow.");
+      TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), (short) 1, Topics.ALL,
+          Duration.ofSeconds(60));
+      LuceneGenerations generations = new LuceneGenerations(indexDir);
+      AtomicInteger reembedded = new AtomicInteger();
+      try (LuceneWriters writers = new LuceneWriters(generations)) {
+        IndexerWorker indexer = new IndexerWorker(settings, "0", "lucene", writers.followingPointer("g1"),
+            (model, texts) -> {
+              assertThat(model).isEqualTo("model-b");
+              reembedded.addAndGet(texts.size());
+              return texts.stream().map(t -> TestChunks.vector(Math.floorMod(t.hashCode(), DIM), DIM))
+                  .toArray(float[][]::new);
+            }, 100, new SimpleMeterRegistry());
+        Thread thread = Thread.ofPlatform().start(indexer);
+        try (GenerationSwitchingSearcher searcher = GenerationSwitchingSearcher.open(writers, "g1", Duration.ZERO)) {
+          List<String> a = produce(settings, "a", 20, null);
+          await().atMost(PATIENCE).until(() -> count(writers, "g1") == 20);
+
+          // A replay built g2 with model-b from a snapshot that ends after batch a, and handed over there.
+          try (LuceneStore g2 = LuceneStore.open(generations.directory("g2"), "g2")) {
+            g2.write(new WriteBatch(List.of(new StoredChunk("replayed-1", "r", "default", 1, 0, "t", List.of(),
+                "replayed text", null, Map.of(), "model-b", TestChunks.vector(3, DIM), 1L)), List.of()));
+          }
+          Map<TopicPartition, OffsetAndMetadata> handover = endOffsets(settings);
+          List<String> b = produce(settings, "b", 10, null); // after the snapshot, before the swap: lands in g1
+          await().atMost(PATIENCE).until(() -> count(writers, "g1") == 30);
+          try (Admin admin = Admin.create(settings.admin())) {
+            admin.alterConsumerGroupOffsets(IndexerWorker.group("follow.", "lucene", "g2"), handover).all().get();
+          }
+
+          generations.swap("g2");
+          await().atMost(PATIENCE).until(() -> "g2".equals(indexer.generation()));
+          List<String> c = produce(settings, "c", 10, b.getFirst()); // and a tombstone of b's first chunk
+
+          await().atMost(PATIENCE).until(() -> count(writers, "g2") == 1 + 9 + 10);
+          searcher.switchNow();
+          assertThat(searcher.currentGeneration()).isEqualTo("g2");
+          assertThat(searcher.modelId()).contains("model-b");
+          for (String id : b.subList(1, b.size())) {
+            assertThat(searcher.chunksOfDocument(docOf(id), "default")).extracting(StoredChunk::chunkId).contains(id);
+          }
+          assertThat(searcher.chunksOfDocument("a-doc-0", "default")).as("before the hand-over: not re-read")
+              .isEmpty();
+          assertThat(searcher.chunksOfDocument(docOf(b.getFirst()), "default")).extracting(StoredChunk::chunkId)
+              .doesNotContain(b.getFirst());
+          assertThat(reembedded.get()).as("b and c re-embedded with g2's model").isEqualTo(b.size() + c.size());
+          assertThatThrownBy(() -> searcher.vectorSearch("test-model", TestChunks.vector(1, DIM), 3,
+              SearchFilter.tenant("default"))).isInstanceOf(ModelMismatchException.class);
+          assertThat(searcher.vectorSearch("model-b", TestChunks.vector(3, DIM), 3, SearchFilter.tenant("default")))
+              .isNotEmpty();
+
+          // Nothing here writes or serves g1 any more: its writer is closed, so it can be dropped while running.
+          generations.drop("g1");
+          assertThat(generations.list()).containsExactly("g2");
+          assertThat(a).hasSize(20);
+        } finally {
+          indexer.close();
+          thread.join();
+        }
+      }
+    }
+  }
+
+  private static long count(LuceneWriters writers, String generation) throws Exception {
+    var lease = writers.acquireIfOpen(generation);
+    if (lease.isEmpty()) {
+      return -1;
+    }
+    try (var held = lease.get()) {
+      return held.store().chunkCount();
+    }
+  }
+
+  private static String docOf(String chunkId) {
+    return chunkId.substring(0, chunkId.indexOf('|'));
+  }
+
+  /** Produces {@code count} embedded chunks of model test-model, five per document, then a tombstone if given. */
+  private static List<String> produce(KafkaSettings settings, String prefix, int count, String tombstone)
+      throws Exception {
+    List<String> ids = new ArrayList<>();
+    String topic = Topics.EMBEDDINGS.name(settings.topicPrefix());
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer("follow-it"))) {
+      for (int i = 0; i < count; i++) {
+        String docId = prefix + "-doc-" + (i / 5);
+        String text = prefix + " chunk " + i + " about lighthouses";
+        String chunkId = docId + "|" + ChunkIds.chunkId(docId, "test", text);
+        Chunk chunk = Chunk.newBuilder().setChunkId(chunkId).setDocId(docId).setTenant("default")
+            .setDocumentVersion(1).setOrdinal(i % 5).setTitle(null).setHeadings(List.of()).setText(text)
+            .setTokenCount(6).setContentHash(ChunkIds.sha256(text)).setChunkerVersion("test").setSourceName(null)
+            .setMetadata(Map.of()).setIngestedAt(Instant.now()).build();
+        List<Float> vector = new ArrayList<>();
+        for (float v : TestChunks.vector(i, DIM)) {
+          vector.add(v);
+        }
+        producer.send(new ProducerRecord<>(topic, chunkId.getBytes(StandardCharsets.UTF_8),
+            EMBEDDINGS.serialize(topic, new EmbeddedChunk(chunk, "test-model", DIM, vector)))).get();
+        ids.add(chunkId);
+      }
+      if (tombstone != null) {
+        producer.send(new ProducerRecord<>(topic, tombstone.getBytes(StandardCharsets.UTF_8), null)).get();
+      }
+    }
+    return ids;
+  }
+
+  private static Map<TopicPartition, OffsetAndMetadata> endOffsets(KafkaSettings settings) throws Exception {
+    String topic = Topics.EMBEDDINGS.name(settings.topicPrefix());
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    for (int p = 0; p < Topics.EMBEDDINGS.partitions(); p++) {
+      latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    try (Admin admin = Admin.create(settings.admin())) {
+      admin.listOffsets(latest).all().get().forEach((p, i) -> offsets.put(p, new OffsetAndMetadata(i.offset())));
+    }
+    return offsets;
+  }
+}
