@@ -51,9 +51,10 @@ public record OnnxOptions(
 
   /**
    * For embedding search queries: one thread per query and no spinning. A query is a few tokens, too little work to
-   * split across cores, and the query service runs BM25 on another thread at the same time; with two intra-op
-   * threads on two cores the three threads took turns and a hybrid search cost several times its parts. Concurrent
-   * queries still use every core, one run each (a session runs concurrent calls in parallel).
+   * split across cores: on the 2-core build machine a MiniLM query embedding took 3.3 ms with one intra-op thread and
+   * with two, and a hybrid search 6.0 vs 5.8 ms (docs/BENCHMARKS.md). One thread leaves the other cores to BM25,
+   * which runs at the same time, and to concurrent queries, each of which is its own run (a session runs concurrent
+   * calls in parallel); without spinning, an idle query service burns no core between requests.
    */
   public static OnnxOptions forQueries() {
     return new OnnxOptions(1, 1, OptLevel.ALL_OPT.name(), ExecutionProvider.CPU, false);
