@@ -30,20 +30,32 @@ public final class ExtractChild {
   private ExtractChild() {}
 
   public static void main(String[] args) throws Exception {
+    // before anything else runs: constructing Tika initialises logging, and a console appender configured for
+    // System.out would keep the real stdout and write log lines into the protocol (a WARN about an encrypted PDF's
+    // outline corrupted the reply, the parent saw a dead child, and the document was dead-lettered as corrupt)
+    DataOutputStream out = claimStdout();
     ExtractLimits limits = new ExtractLimits(Long.parseLong(args[0]), Duration.ofMillis(Long.parseLong(args[1])),
         Integer.parseInt(args[2]));
     try (TikaExtractor extractor = new TikaExtractor(limits)) {
-      serve(extractor::extract, () -> warmUp(extractor));
+      serve(out, extractor::extract, () -> warmUp(extractor));
     }
   }
 
   /**
-   * Claims stdout for the protocol (anything a library prints goes to stderr instead), runs {@code warmUp}, says
-   * ready and serves requests until the parent closes stdin.
+   * The process's stdout for the protocol; {@code System.out} becomes stderr, so whatever code or library prints
+   * from now on (a logging framework initialised later included) goes there. Call it first in {@code main}.
    */
-  static void serve(Extractor extractor, Runnable warmUp) throws IOException {
+  static DataOutputStream claimStdout() {
     DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out)));
     System.setOut(System.err);
+    return out;
+  }
+
+  /**
+   * Runs {@code warmUp}, says ready on {@code out} (from {@link #claimStdout}) and serves requests until the parent
+   * closes stdin.
+   */
+  static void serve(DataOutputStream out, Extractor extractor, Runnable warmUp) throws IOException {
     DataInputStream in = new DataInputStream(new BufferedInputStream(System.in));
     warmUp.run();
     out.writeInt(ExtractWire.READY);

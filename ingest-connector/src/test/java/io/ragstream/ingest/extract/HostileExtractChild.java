@@ -1,5 +1,6 @@
 package io.ragstream.ingest.extract;
 
+import java.io.DataOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +14,9 @@ public final class HostileExtractChild {
   private HostileExtractChild() {}
 
   public static void main(String[] args) throws Exception {
+    DataOutputStream out = ExtractChild.claimStdout();
     try (TikaExtractor real = new TikaExtractor()) {
-      ExtractChild.serve((content, hint, name) -> {
+      ExtractChild.serve(out, (content, hint, name) -> {
         String head = new String(content, 0, Math.min(content.length, 4), StandardCharsets.US_ASCII);
         if (head.startsWith("HANG")) {
           Thread.sleep(Long.MAX_VALUE);
