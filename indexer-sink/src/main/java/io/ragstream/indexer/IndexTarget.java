@@ -1,7 +1,9 @@
 package io.ragstream.indexer;
 
+import io.ragstream.indexer.generation.GenerationCatalog;
 import io.ragstream.indexer.store.ChunkStore;
 import java.io.IOException;
+import java.util.Objects;
 
 /**
  * Which generation an {@link IndexerWorker} writes. The worker asks {@link #current()} between batches; when the
@@ -34,6 +36,43 @@ public interface IndexTarget {
 
       @Override
       public void release(ChunkStore released) {}
+    };
+  }
+
+  /** Opens the store of one generation for writing; the caller closes it. */
+  @FunctionalInterface
+  interface Opener {
+    ChunkStore open(String generation) throws IOException;
+  }
+
+  /**
+   * Follows a store's alias: writes the generation {@code catalog} serves (else {@code fallback}, before the first
+   * swap), each opened with {@code opener} and closed when the worker leaves it. For stores whose catalog is a
+   * server-side alias (Qdrant, Elasticsearch) the client is shared and stays the caller's, so opening and closing a
+   * generation's store is cheap; the Lucene indexer of {@code up} uses {@code LuceneWriters#followingPointer}
+   * instead, which shares each generation's writer with the query side of the same JVM.
+   */
+  static IndexTarget following(GenerationCatalog catalog, String fallback, Opener opener) {
+    Objects.requireNonNull(catalog, "catalog");
+    Objects.requireNonNull(fallback, "fallback");
+    Objects.requireNonNull(opener, "opener");
+    return new IndexTarget() {
+      @Override
+      public String current() throws IOException {
+        return catalog.currentOr(fallback);
+      }
+
+      @Override
+      public ChunkStore open(String generation) throws IOException {
+        return opener.open(generation);
+      }
+
+      @Override
+      public void release(ChunkStore store) throws IOException {
+        if (store != null) {
+          store.close();
+        }
+      }
     };
   }
 }

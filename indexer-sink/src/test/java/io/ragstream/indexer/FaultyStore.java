@@ -78,6 +78,16 @@ final class FaultyStore implements ChunkStore {
   }
 
   @Override
+  public long chunkCount() throws IOException {
+    return real.chunkCount();
+  }
+
+  @Override
+  public long documentCount() throws IOException {
+    return real.documentCount();
+  }
+
+  @Override
   public void close() throws IOException {
     real.close();
   }

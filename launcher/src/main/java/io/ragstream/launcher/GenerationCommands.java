@@ -2,15 +2,19 @@ package io.ragstream.launcher;
 
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
+import io.ragstream.indexer.generation.GenerationCatalog;
+import io.ragstream.indexer.generation.GenerationCounts;
 import io.ragstream.indexer.generation.GenerationNames;
 import io.ragstream.indexer.generation.LuceneGenerations;
-import io.ragstream.indexer.lucene.LuceneReadOnlySearcher;
-import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.indexer.IndexPlan;
 import io.ragstream.indexer.IndexerWorker;
+import io.ragstream.indexer.store.ChunkStore;
+import io.ragstream.indexer.store.WriteBatch;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.EmbeddedChunk;
+import java.io.Closeable;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,8 +38,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import org.apache.lucene.util.IOUtils;
 
-/** {@code ragstream replay} and {@code ragstream generations}: index generations of the embedded (Lucene) store. */
+/**
+ * {@code ragstream replay} and {@code ragstream generations}: index generations of the chosen stores (Lucene, or
+ * Qdrant and Elasticsearch), through the store SPI ({@link ChunkStore}) and each store's {@link GenerationCatalog}.
+ */
 final class GenerationCommands {
   private GenerationCommands() {}
 
@@ -49,17 +57,19 @@ final class GenerationCommands {
   }
 
   @Command(name = "replay", mixinStandardHelpOptions = true,
-      description = "Build a new index generation from a compacted topic (chunks: re-embed; documents: re-chunk and"
-          + " re-embed) with fresh consumer groups while live writes continue, wait until it has caught up, check its"
-          + " document and chunk counts against what it read (reporting the served generation's beside them), hand"
-          + " the live indexer over to it, then swap it in atomically. The old generation stays until"
-          + " `generations drop`.")
+      description = "Build a new index generation (Lucene directory, or Qdrant collection and Elasticsearch index)"
+          + " from a compacted topic (chunks: re-embed; documents: re-chunk and re-embed) with fresh consumer groups"
+          + " while live writes continue, wait until it has caught up, check every store's document and chunk counts"
+          + " against what it read (reporting the served generation's beside them), hand the live indexers over to"
+          + " it, then swap it in atomically (each store's alias). The old generation stays until `generations drop`.")
   static final class Replay implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin Ragstream.KafkaOptions kafka = new Ragstream.KafkaOptions();
 
     @CommandLine.Mixin DataDirOption data = new DataDirOption();
+
+    @CommandLine.Mixin StoreOptions stores = new StoreOptions();
 
     @Option(names = "--from", defaultValue = "chunks", description = "chunks (re-embed every current chunk) or"
         + " documents (re-chunk every current document with the chunker settings of this environment, then embed)")
@@ -96,79 +106,135 @@ final class GenerationCommands {
       GenerationNames.requireValid(generation);
       EmbeddingModels.spec(model); // names the known models when the id is unknown
       EmbeddingModels.spec(chunkerModel);
-      LuceneGenerations generations = data.generations();
-      String served = generations.currentOr(live);
-      if (served.equals(generation)) {
-        throw new IllegalArgumentException("generation " + generation + " is the one being served");
+      String choice = storeChoice(stores, spec);
+      try (StoreOptions.Opened opened = stores.generations(data.dataDir)) {
+        return replay(choice, opened.stores());
       }
-      if (generations.list().contains(generation)) {
-        // A leftover would keep documents deleted since, and its counts are unknown: a replay starts empty.
-        throw new IllegalArgumentException("generation " + generation + " already exists; drop it first"
-            + " (`ragstream generations drop " + generation + "`) or choose another name");
+    }
+
+    private int replay(String choice, List<StoreOptions.StoreGenerations> targets) throws Exception {
+      String storeFlag = choice.equals(StoreOptions.LUCENE) ? "" : " --store " + choice;
+      List<String> served = new ArrayList<>(targets.size()); // each store's served generation, in targets' order
+      for (StoreOptions.StoreGenerations target : targets) {
+        GenerationCatalog catalog = target.catalog();
+        String current = catalog.currentOr(live);
+        if (current.equals(generation)) {
+          throw new IllegalArgumentException("generation " + generation + " is the one being served (by "
+              + catalog.store() + ")");
+        }
+        if (catalog.list().contains(generation)) {
+          // A leftover would keep documents deleted since, and its counts are unknown: a replay starts empty.
+          throw new IllegalArgumentException("generation " + generation + " already exists; drop it first"
+              + " (`ragstream generations drop " + generation + storeFlag + "`) or choose another name"
+              + (targets.size() > 1 ? " (found in " + catalog.store() + ")" : ""));
+        }
+        served.add(current);
       }
       KafkaSettings settings = kafka.settings();
+      List<ChunkStore> built = new ArrayList<>(targets.size());
       try (EmbeddingModel embedder = EmbeddingModels.load(model);
           EmbeddingModel chunkerTokens = from.equals("documents") && !chunkerModel.equals(model)
-              ? EmbeddingModels.load(chunkerModel) : null;
-          LuceneStore store = LuceneStore.open(generations.directory(generation), generation)) {
+              ? EmbeddingModels.load(chunkerModel) : null) {
+        for (StoreOptions.StoreGenerations target : targets) {
+          built.add(target.open(generation, embedder.dimension()));
+        }
         ReplayPlan plan = from.equals("chunks") ? ReplayPlan.chunks(embedder, settings.serdes())
             : ReplayPlan.documents(Stages.documentChunker(chunkerTokens == null ? embedder : chunkerTokens), embedder,
                 settings.serdes());
         long started = System.nanoTime();
-        System.out.printf("replaying %s from its beginning into generation %s (model %s)%n",
-            plan.topic(settings.topicPrefix()), generation, model);
-        Replayed replayed = new Replayer(settings, generation, store, plan).run(Duration.ofSeconds(timeoutSeconds));
+        System.out.printf("replaying %s from its beginning into generation %s of %s (model %s)%n",
+            plan.topic(settings.topicPrefix()), generation, choice, model);
+        Replayed replayed = new Replayer(settings, generation, built, plan).run(Duration.ofSeconds(timeoutSeconds));
         System.out.printf("caught up after %d s%n", Duration.ofNanos(System.nanoTime() - started).toSeconds());
-        long docs = store.documentCount();
-        long chunks = store.chunkCount();
-        long liveDocs;
-        long liveChunks;
-        try (LuceneReadOnlySearcher current = LuceneStore.openReadOnly(generations.directory(served))) {
-          liveDocs = current.documentCount();
-          liveChunks = current.chunkCount();
-        }
-        System.out.printf("generation %s (model %s, from %s): %d documents, %d chunks from %d records; expected %d"
-            + " documents, %d chunks; served %s: %d documents, %d chunks%n", generation, model, from, docs, chunks,
-            replayed.records(), plan.expectedDocuments(), plan.expectedChunks(), served, liveDocs, liveChunks);
         if (plan.skipped() > 0) {
           System.err.printf("skipped %d records the live pipeline dead-letters too (no key, undecodable or not"
               + " chunkable)%s%n", plan.skipped(), plan.failedDocuments().isEmpty() ? ""
                   : "; documents: " + String.join(", ", plan.failedDocuments()));
         }
-        if ((docs != plan.expectedDocuments() || chunks != plan.expectedChunks()) && !force) {
-          System.err.println("generation " + generation + " does not hold what the replay read; not swapping"
-              + " (--force to swap anyway)");
+        // Every store is checked before any is prepared, handed over or swapped: both or neither.
+        boolean pass = true;
+        for (int i = 0; i < targets.size(); i++) {
+          ChunkStore store = built.get(i);
+          String servedGeneration = served.get(i);
+          long docs = store.documentCount();
+          long chunks = store.chunkCount();
+          GenerationCounts current = targets.get(i).catalog().counts(servedGeneration);
+          System.out.printf("%s generation %s (model %s, from %s): %d documents, %d chunks from %d records;"
+              + " expected %d documents, %d chunks; served %s: %d documents, %d chunks%n", store.name(),
+              generation, model, from, docs, chunks, replayed.records(), plan.expectedDocuments(),
+              plan.expectedChunks(), servedGeneration, current.documents(), current.chunks());
+          if ((docs != plan.expectedDocuments() || chunks != plan.expectedChunks()) && !force) {
+            System.err.println(store.name() + " generation " + generation + " does not hold what the replay read;"
+                + " not swapping (--force to swap anyway)");
+            pass = false;
+          } else if (docs == 0 && current.documents() > 0) {
+            System.err.println("the new " + store.name() + " generation is empty and the served one is not; not"
+                + " swapping");
+            pass = false;
+          }
+        }
+        if (!pass) {
           return 2;
         }
-        if (docs == 0 && liveDocs > 0) {
-          System.err.println("the new generation is empty and the served one is not; not swapping");
-          return 2;
+        for (ChunkStore store : built) {
+          // Lucene: one segment, so vector search walks one HNSW graph (LuceneStore#prepareForServing); the
+          // others have nothing to do here.
+          long preparing = System.nanoTime();
+          store.prepareForServing();
+          System.out.printf("prepared %s generation %s for serving in %d s%n", store.name(), generation,
+              Duration.ofNanos(System.nanoTime() - preparing).toSeconds());
         }
-        // A bulk-loaded index has many segments and one HNSW graph per segment; merged before it is served, vector
-        // search walks one (see LuceneStore#forceMerge and docs/BENCHMARKS.md, query latency).
-        long merging = System.nanoTime();
-        store.forceMerge(1);
-        System.out.printf("merged generation %s into one segment in %d s%n", generation,
-            Duration.ofNanos(System.nanoTime() - merging).toSeconds());
-        // The live indexer continues in the new generation from here, so nothing written after the snapshot the
+        // The live indexers continue in the new generation from here, so nothing written after the snapshot the
         // replay read is lost; see Replayer#handOver.
-        Handover handover = replayed.handOver(settings, store);
-        System.out.printf("handed over: %d later embedding records applied; the live indexer continues %s from"
+        Handover handover = replayed.handOver(settings, built);
+        System.out.printf("handed over: %d later embedding records applied; the live indexers continue %s from"
             + " offsets %s%n", handover.applied(), generation, handover.offsets());
+      } finally {
+        closeAll(built);
       }
-      generations.swap(generation);
-      System.out.println("swapped: now serving " + generation + " (previous " + served + " kept until"
-          + " `ragstream generations drop " + served + "`)");
+      List<String> swapped = new ArrayList<>();
+      for (StoreOptions.StoreGenerations target : targets) {
+        try {
+          target.catalog().swap(generation);
+        } catch (IOException | RuntimeException e) {
+          // Each alias swap is atomic, two stores' together are not: say exactly what is served where.
+          throw new IllegalStateException("swapping " + target.name() + " to " + generation + " failed"
+              + (swapped.isEmpty() ? "" : " after " + String.join(", ", swapped) + " already serve it") + ": " + e
+              + "; retry with `ragstream generations swap " + generation + storeFlag + "`", e);
+        }
+        swapped.add(target.name());
+      }
+      List<String> previous = new ArrayList<>();
+      for (int i = 0; i < targets.size(); i++) {
+        String g = served.get(i);
+        previous.add((targets.size() > 1 ? targets.get(i).name() + " " : "") + g + " kept until `ragstream"
+            + " generations drop " + g + storeFlag + "`");
+      }
+      System.out.println("swapped: now serving " + generation + " (previous " + String.join(", ", previous) + ")");
       return 0;
     }
+  }
+
+  /** The --store choice, or a usage error naming what is wrong with it. */
+  private static String storeChoice(StoreOptions stores, CommandLine.Model.CommandSpec spec) {
+    try {
+      return stores.choice();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  private static void closeAll(List<ChunkStore> stores) throws IOException {
+    // every one closed; the first failure thrown, the others suppressed in it
+    IOUtils.close(stores.stream().<Closeable>map(store -> store::close).toList());
   }
 
   /** The outcome of reading the source topic: records read, and the embeddings snapshot taken before lag was 0. */
   record Replayed(long records, Map<TopicPartition, Long> embeddingsBefore, String generation, EmbeddingModel model) {
 
     /** See {@link Replayer#handOver}. */
-    Handover handOver(KafkaSettings settings, LuceneStore store) throws Exception {
-      return Replayer.handOver(settings, generation, store, model, embeddingsBefore);
+    Handover handOver(KafkaSettings settings, List<ChunkStore> stores) throws Exception {
+      return Replayer.handOver(settings, generation, stores, model, embeddingsBefore);
     }
   }
 
@@ -176,21 +242,33 @@ final class GenerationCommands {
   record Handover(long applied, Map<Integer, Long> offsets) {}
 
   /**
-   * The poll loops of a replay. The source is read from its beginning (whatever a group of the same name committed
-   * before: a replay always starts from an empty generation) with the group {@code <prefix>replay-lucene-<gen>}, whose
-   * commits show its progress in {@code ragstream lag}.
+   * The poll loops of a replay, over the store SPI: every batch goes to each store's new generation in turn (all
+   * idempotent upserts and deletes by chunk id, so a store that failed after another succeeded is retried whole by
+   * a new replay). The source is read from its beginning (whatever a group of the same name committed before: a
+   * replay always starts from an empty generation) with the group {@code <prefix>replay-<stores>-<gen>} ({@code
+   * replay-lucene-g2}, {@code replay-qdrant-elasticsearch-g2}), whose commits show its progress in {@code ragstream
+   * lag}.
    */
   static final class Replayer {
     private final KafkaSettings settings;
     private final String generation;
-    private final LuceneStore store;
+    private final List<ChunkStore> stores;
     private final ReplayPlan plan;
 
-    Replayer(KafkaSettings settings, String generation, LuceneStore store, ReplayPlan plan) {
+    Replayer(KafkaSettings settings, String generation, List<ChunkStore> stores, ReplayPlan plan) {
+      if (stores.isEmpty()) {
+        throw new IllegalArgumentException("a replay needs at least one store");
+      }
       this.settings = settings;
       this.generation = generation;
-      this.store = store;
+      this.stores = List.copyOf(stores);
       this.plan = plan;
+    }
+
+    /** The replay's consumer group: one per generation and set of stores. */
+    static String group(String topicPrefix, List<ChunkStore> stores, String generation) {
+      return topicPrefix + "replay-" + String.join("-", stores.stream().map(ChunkStore::name).toList()) + "-"
+          + generation;
     }
 
     /**
@@ -201,7 +279,7 @@ final class GenerationCommands {
      * cannot keep the replay from finishing.
      */
     Replayed run(Duration timeout) throws Exception {
-      String group = settings.topicPrefix() + "replay-lucene-" + generation;
+      String group = group(settings.topicPrefix(), stores, generation);
       String topic = plan.topic(settings.topicPrefix());
       String embeddings = Topics.EMBEDDINGS.name(settings.topicPrefix());
       long deadline = System.nanoTime() + timeout.toNanos();
@@ -219,7 +297,10 @@ final class GenerationCommands {
           if (!records.isEmpty()) {
             List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
             records.forEach(batch::add);
-            store.write(plan.plan(batch));
+            WriteBatch planned = plan.plan(batch);
+            for (ChunkStore store : stores) {
+              store.write(planned);
+            }
             consumer.commitSync();
             read += batch.size();
           }
@@ -242,20 +323,20 @@ final class GenerationCommands {
     }
 
     /**
-     * Brings the new generation up to the embeddings topic's end, then commits that end as the new generation's
-     * indexer group offsets ({@link IndexerWorker#group}). The embeddings from the snapshot on may reflect source
+     * Brings the new generation of every store up to the embeddings topic's end, then commits that end as the
+     * offsets of each store's indexer group for the new generation ({@link IndexerWorker#group}): each store's live
+     * indexer has its own group and follows its own alias. The embeddings from the snapshot on may reflect source
      * records the replay did not read; applying them in order (re-embedded with the generation's model where the
      * embedder stage used another) leaves each chunk as the live pipeline left it — they are idempotent upserts and
      * deletes by chunk id. Applying them before the swap means the new generation, once served, is not staler than
      * the live indexer's committed progress was; a live indexer that follows the swap continues from the committed
      * offsets, so records after them land in the new generation too, and none is lost in between.
      */
-    static Handover handOver(KafkaSettings settings, String generation, LuceneStore store, EmbeddingModel model,
-        Map<TopicPartition, Long> from) throws Exception {
+    static Handover handOver(KafkaSettings settings, String generation, List<ChunkStore> stores,
+        EmbeddingModel model, Map<TopicPartition, Long> from) throws Exception {
       String topic = Topics.EMBEDDINGS.name(settings.topicPrefix());
       Deserializer<EmbeddedChunk> embeddingValues = settings.valueSerde(Topics.EMBEDDINGS).deserializer();
-      String indexerGroup = IndexerWorker.group(settings.topicPrefix(), store.name(), generation);
-      String group = settings.topicPrefix() + "replay-lucene-" + generation + "-handover";
+      String group = group(settings.topicPrefix(), stores, generation) + "-handover";
       long applied = 0;
       Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
       try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings.consumer(group, group, 1000))) {
@@ -275,7 +356,9 @@ final class GenerationCommands {
           // dead letters of this plan are the live indexer's to write (it reads the same records); not ours
           IndexPlan indexPlan = IndexPlan.of(batch, settings.topicPrefix(), embeddingValues)
               .forModel(model.id(), (id, texts) -> model.embedAll(texts));
-          store.write(indexPlan.batch());
+          for (ChunkStore store : stores) {
+            store.write(indexPlan.batch());
+          }
           applied += batch.size();
         }
         for (TopicPartition p : partitions) {
@@ -283,7 +366,10 @@ final class GenerationCommands {
         }
       }
       try (Admin admin = Admin.create(settings.admin())) {
-        admin.alterConsumerGroupOffsets(indexerGroup, offsets).all().get(60, TimeUnit.SECONDS);
+        for (ChunkStore store : stores) {
+          String indexerGroup = IndexerWorker.group(settings.topicPrefix(), store.name(), generation);
+          admin.alterConsumerGroupOffsets(indexerGroup, offsets).all().get(60, TimeUnit.SECONDS);
+        }
       }
       Map<Integer, Long> shown = new TreeMap<>();
       offsets.forEach((p, o) -> shown.put(p.partition(), o.offset()));
@@ -316,11 +402,14 @@ final class GenerationCommands {
   }
 
   @Command(name = "generations", mixinStandardHelpOptions = true,
-      description = "List index generations (the served one marked *), swap one in, or drop one not served.")
+      description = "List index generations (the served one marked *), swap one in, or drop one not served; in"
+          + " every store of --store (lucene, or qdrant+elasticsearch: both aliases).")
   static final class Generations implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin DataDirOption data = new DataDirOption();
+
+    @CommandLine.Mixin StoreOptions stores = new StoreOptions();
 
     @Parameters(index = "0", paramLabel = "ACTION", description = "list | swap | drop") String action;
 
@@ -331,27 +420,58 @@ final class GenerationCommands {
 
     @Override
     public Integer call() throws Exception {
-      LuceneGenerations generations = data.generations();
-      switch (action) {
-        case "list" -> {
-          String served = generations.currentOr(live);
-          for (String g : generations.list()) {
-            System.out.println((g.equals(served) ? "* " : "  ") + g);
-          }
-        }
-        case "swap" -> {
-          generations.swap(required());
-          System.out.println("now serving " + name);
-        }
-        case "drop" -> {
-          if (generations.currentOr(live).equals(required())) {
-            throw new IllegalStateException("generation " + name + " is served; swap to another one first");
-          }
-          generations.drop(name);
-          System.out.println("dropped " + name);
-        }
-        default -> throw new CommandLine.ParameterException(spec.commandLine(),
+      if (!List.of("list", "swap", "drop").contains(action)) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
             "unknown action '" + action + "': list, swap or drop");
+      }
+      String choice = storeChoice(stores, spec);
+      try (StoreOptions.Opened opened = stores.generations(data.dataDir)) {
+        List<GenerationCatalog> catalogs = opened.stores().stream().map(StoreOptions.StoreGenerations::catalog)
+            .toList();
+        switch (action) {
+          case "list" -> {
+            for (GenerationCatalog catalog : catalogs) {
+              String indent = catalogs.size() > 1 ? "  " : "";
+              if (catalogs.size() > 1) {
+                System.out.println(catalog.store() + ":");
+              }
+              String served = catalog.currentOr(live);
+              for (String g : catalog.list()) {
+                System.out.println(indent + (g.equals(served) ? "* " : "  ") + g);
+              }
+            }
+          }
+          case "swap" -> {
+            String generation = required();
+            for (GenerationCatalog catalog : catalogs) {
+              if (!catalog.list().contains(generation)) {
+                // checked for every store first, so that a missing one never leaves the other swapped alone
+                throw new IllegalArgumentException("no generation " + generation + " in " + catalog.store());
+              }
+            }
+            for (GenerationCatalog catalog : catalogs) {
+              catalog.swap(generation);
+            }
+            System.out.println("now serving " + generation + (catalogs.size() > 1 ? " (" + choice + ")" : ""));
+          }
+          default -> {
+            String generation = required();
+            for (GenerationCatalog catalog : catalogs) {
+              if (catalog.currentOr(live).equals(generation)) {
+                throw new IllegalStateException("generation " + generation + " is served"
+                    + (catalogs.size() > 1 ? " by " + catalog.store() : "") + "; swap to another one first");
+              }
+              if (catalogs.size() > 1 && !catalog.list().contains(generation)) {
+                // checked for every store first, so that a typo never drops the generation from one store only
+                throw new IllegalArgumentException("no generation " + generation + " in " + catalog.store());
+              }
+            }
+            for (GenerationCatalog catalog : catalogs) {
+              catalog.drop(generation);
+            }
+            System.out.println("dropped " + name);
+          }
+        }
       }
       return 0;
     }

@@ -5,6 +5,7 @@ import io.ragstream.chunker.ChunkerApp;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
 import io.ragstream.embedding.OnnxOptions;
+import io.ragstream.indexer.IndexTarget;
 import io.ragstream.indexer.generation.LuceneGenerations;
 import io.ragstream.indexer.generation.LuceneWriters;
 import io.ragstream.ingest.extract.ExtractLimits;
@@ -281,6 +282,10 @@ public final class Ragstream {
 
     @CommandLine.Mixin StoreOptions stores = new StoreOptions();
 
+    @Option(names = "--generation", defaultValue = "g1", description = "index generation to write and read until"
+        + " the first swap (then both follow it: Lucene's CURRENT pointer, the Qdrant and Elasticsearch aliases)")
+    String generation;
+
     @Override
     public Integer call() throws Exception {
       String instance = InstanceIds.resolve(instanceOption, System.getenv());
@@ -303,7 +308,7 @@ public final class Ragstream {
             // Lucene follows the generation pointer, so a replay's swap moves the writes without a restart.
             LuceneWriters writers = new LuceneWriters(new LuceneGenerations(dataDir.resolve("index")));
             ModelReembedder reembedder = new ModelReembedder();
-            AutoCloseable worker = thread(Stages.indexer(settings, instance, writers, stores.generation, reembedder,
+            AutoCloseable worker = thread(Stages.indexer(settings, instance, writers, generation, reembedder,
                 Metrics.registry()));
             yield () -> {
               worker.close();
@@ -311,23 +316,37 @@ public final class Ragstream {
               writers.close();
             };
           }
-          // One worker per store: each has its own consumer group, so a slow store never holds back another.
+          // One worker per store: each has its own consumer group, so a slow store never holds back another, and
+          // each follows its own alias, so a replay's swap moves the writes without a restart.
+          StoreOptions.Opened opened = stores.generations(dataDir);
+          int dimension = EmbeddingModels.spec(model).dimension();
+          ModelReembedder reembedder = new ModelReembedder(); // Qdrant only: Elasticsearch holds no vectors
           List<AutoCloseable> workers = new java.util.ArrayList<>();
-          var opened = stores.openStores(dataDir, EmbeddingModels.spec(model).dimension());
-          for (var store : opened) {
-            workers.add(thread(Stages.indexer(settings, instance, store, Metrics.registry())));
+          try {
+            for (StoreOptions.StoreGenerations store : opened.stores()) {
+              StoreOptions.serveIfUnserved(store, generation, dimension);
+            }
+          } catch (Exception e) {
+            reembedder.close();
+            opened.close();
+            throw e;
+          }
+          for (StoreOptions.StoreGenerations store : opened.stores()) {
+            IndexTarget target = IndexTarget.following(store.catalog(), generation,
+                g -> store.open(g, dimension));
+            workers.add(thread(Stages.indexer(settings, instance, store.name(), target, reembedder,
+                Metrics.registry())));
           }
           yield () -> {
             for (AutoCloseable worker : workers) {
               worker.close(); // stops polling; its last batch is committed to the store or re-read later
             }
-            for (var store : opened) {
-              store.close();
-            }
+            reembedder.close();
+            opened.close();
           };
         }
         case "query" -> {
-          var searcher = stores.openSearcher(dataDir);
+          var searcher = stores.openSearcher(dataDir, generation);
           var search = new SearchService(searcher, EmbeddingModels.load(model, OnnxOptions.forQueries()), SearchConfig.defaults(),
               Metrics.registry());
           QueryHttpServer server = new QueryHttpServer(port == null ? 8080 : port, search, searcher, () -> true);

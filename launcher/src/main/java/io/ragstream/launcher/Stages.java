@@ -8,6 +8,7 @@ import io.ragstream.embedder.EmbedderConfig;
 import io.ragstream.embedder.EmbedderWorker;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.OnnxEmbeddingModel;
+import io.ragstream.indexer.IndexTarget;
 import io.ragstream.indexer.IndexerWorker;
 import io.ragstream.indexer.Reembedder;
 import io.ragstream.indexer.generation.LuceneWriters;
@@ -101,6 +102,15 @@ final class Stages {
 
   static IndexerWorker indexer(KafkaSettings kafka, String instance, ChunkStore store, MeterRegistry metrics) {
     return new IndexerWorker(kafka, instance, store, INDEX_MAX_POLL, metrics);
+  }
+
+  /**
+   * An indexer of store {@code storeName} that writes whichever generation {@code target} names and follows it
+   * (the Qdrant and Elasticsearch aliases), re-embedding with {@code reembedder} for a generation of another model.
+   */
+  static IndexerWorker indexer(KafkaSettings kafka, String instance, String storeName, IndexTarget target,
+      Reembedder reembedder, MeterRegistry metrics) {
+    return new IndexerWorker(kafka, instance, storeName, target, reembedder, INDEX_MAX_POLL, metrics);
   }
 
   /**

@@ -36,6 +36,29 @@ class ReplayCommandTest {
   }
 
   @Test
+  void anUnknownStoreIsAUsageErrorNamingTheStores() {
+    Result result = run("replay", "--from", "chunks", "--generation", "g2", "--store", "solr",
+        "--data-dir", dataDir.toString());
+
+    assertThat(result.code()).isEqualTo(2);
+    assertThat(result.err()).contains("--store must be lucene or qdrant+elasticsearch, got solr");
+  }
+
+  @Test
+  void generationsSwapRefusesAGenerationTheStoreDoesNotHold() throws Exception {
+    try (LuceneStore store = LuceneStore.open(dataDir.resolve("index").resolve("g1"), "g1")) {
+      assertThat(store.documentCount()).isZero();
+    }
+
+    Result result = run("generations", "swap", "g7", "--data-dir", dataDir.toString());
+
+    assertThat(result.code()).isEqualTo(1);
+    assertThat(result.err()).contains("no generation g7 in lucene");
+    assertThat(run("generations", "list", "--store", "solr", "--data-dir", dataDir.toString()).code())
+        .isEqualTo(2);
+  }
+
+  @Test
   void anUnknownModelIsNamedWithTheKnownOnes() {
     Result result = run("replay", "--from", "documents", "--generation", "g3", "--model", "gpt-embed",
         "--data-dir", dataDir.toString());

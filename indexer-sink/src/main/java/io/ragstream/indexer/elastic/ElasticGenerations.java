@@ -3,6 +3,7 @@ package io.ragstream.indexer.elastic;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import io.ragstream.indexer.generation.GenerationCatalog;
+import io.ragstream.indexer.generation.GenerationCounts;
 import io.ragstream.indexer.generation.GenerationNames;
 import java.io.IOException;
 import java.util.List;
@@ -34,6 +35,16 @@ public final class ElasticGenerations implements GenerationCatalog {
   public Optional<String> current() throws IOException {
     String prefix = settings.alias() + "-";
     return aliased().stream().filter(i -> i.startsWith(prefix)).map(i -> i.substring(prefix.length())).findFirst();
+  }
+
+  @Override
+  public GenerationCounts counts(String generation) throws IOException {
+    GenerationNames.requireValid(generation);
+    if (!list().contains(generation)) {
+      return GenerationCounts.EMPTY;
+    }
+    String index = settings.index(generation);
+    return new GenerationCounts(ElasticCounts.documents(client, index), ElasticCounts.chunks(client, index));
   }
 
   @Override

@@ -7,10 +7,13 @@ import co.elastic.clients.elasticsearch._types.mapping.TypeMapping;
 import co.elastic.clients.elasticsearch._types.query_dsl.BoolQuery;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import co.elastic.clients.elasticsearch._types.query_dsl.TextQueryType;
+import co.elastic.clients.elasticsearch._types.aggregations.CompositeAggregationSource;
 import co.elastic.clients.elasticsearch.core.BulkRequest;
+import co.elastic.clients.elasticsearch.core.SearchRequest;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.indices.PutIndexTemplateRequest;
 import co.elastic.clients.elasticsearch.indices.UpdateAliasesRequest;
+import co.elastic.clients.util.NamedValue;
 import io.ragstream.indexer.store.KeywordContext;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
@@ -146,6 +149,30 @@ public final class ElasticRequests {
   /** Every chunk of a document of a tenant. */
   public static Query documentQuery(String docId, String tenant) {
     return Query.of(q -> q.bool(b -> b.filter(filters(new SearchFilter(tenant, Map.of(), docId)))));
+  }
+
+  /** The name of the aggregation {@link #documentIds} asks for. */
+  static final String DOCUMENT_IDS = "documentIds";
+
+  /**
+   * One page of the index's distinct document ids, in docId order: a {@code composite} aggregation of {@code terms}
+   * on the keyword {@code docId}, resumed after {@code after} (the previous page's {@code after_key}; null for the
+   * first), with no hits. Paged and exact, unlike {@code cardinality}, whose HyperLogLog++ is only exact below its
+   * precision threshold (at most 40,000 values); a replay compares the count with what it read, so it must be exact.
+   */
+  public static SearchRequest documentIds(String index, int pageSize, Map<String, FieldValue> after) {
+    if (pageSize < 1) {
+      throw new IllegalArgumentException("page size must be positive, was " + pageSize);
+    }
+    return SearchRequest.of(s -> s.index(index).size(0).trackTotalHits(t -> t.enabled(false))
+        .aggregations(DOCUMENT_IDS, a -> a.composite(c -> {
+          c.size(pageSize).sources(NamedValue.of(DOC_ID, CompositeAggregationSource.of(src -> src
+              .terms(t -> t.field(DOC_ID)))));
+          if (after != null && !after.isEmpty()) {
+            c.after(after);
+          }
+          return c;
+        })));
   }
 
   /**

@@ -102,6 +102,21 @@ public final class ElasticStore implements ChunkStore {
     }
   }
 
+  @Override
+  public long chunkCount() throws IOException {
+    return ElasticCounts.chunks(client, index);
+  }
+
+  /** See {@link ElasticCounts}: the pages of a composite aggregation on docId. */
+  @Override
+  public long documentCount() throws IOException {
+    return ElasticCounts.documents(client, index);
+  }
+
+  // prepareForServing stays a no-op: this index serves keywords only (no HNSW graph per segment to walk), and
+  // Elasticsearch advises against force-merging an index that still takes writes, as this one does once the live
+  // indexer continues in it; its merge policy keeps the segment count bounded.
+
   /** Deletes every chunk of one document of a tenant, waiting for the refresh like a write. */
   public void deleteDocument(String docId, String tenant) throws IOException {
     client.deleteByQuery(d -> d.index(index).query(ElasticRequests.documentQuery(docId, tenant)).refresh(true));

@@ -20,6 +20,17 @@ public interface GenerationCatalog {
   /** The generation the alias points at; empty before the first swap. */
   Optional<String> current() throws IOException;
 
+  /** The served generation, or {@code fallback} (the configured one) before the first swap. */
+  default String currentOr(String fallback) throws IOException {
+    return current().orElse(fallback);
+  }
+
+  /**
+   * What a generation holds, read without opening it for writing (a live indexer may hold it); a generation that
+   * does not exist holds nothing.
+   */
+  GenerationCounts counts(String generation) throws IOException;
+
   /**
    * Points the alias at {@code generation} in one atomic step.
    *

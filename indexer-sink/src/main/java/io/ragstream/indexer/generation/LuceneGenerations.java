@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
+import io.ragstream.indexer.lucene.LuceneReadOnlySearcher;
+import io.ragstream.indexer.lucene.LuceneStore;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.store.Directory;
@@ -73,9 +75,16 @@ public final class LuceneGenerations implements GenerationCatalog {
     }
   }
 
-  /** The served generation, or {@code fallback} before the first swap. */
-  public String currentOr(String fallback) throws IOException {
-    return current().orElse(fallback);
+  /** Through a read-only reader: another process's indexer may hold the generation's write lock. */
+  @Override
+  public GenerationCounts counts(String generation) throws IOException {
+    Path dir = directory(generation);
+    if (!holdsIndex(dir)) {
+      return GenerationCounts.EMPTY;
+    }
+    try (LuceneReadOnlySearcher reader = LuceneStore.openReadOnly(dir)) {
+      return new GenerationCounts(reader.documentCount(), reader.chunkCount());
+    }
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.apache.lucene.util.IOUtils;
 
 /**
  * The Lucene generations this JVM has open for writing, shared by the indexer (which writes one) and the query side
@@ -120,21 +121,8 @@ public final class LuceneWriters implements Closeable {
     List<LuceneStore> stores = new ArrayList<>();
     open.values().forEach(e -> stores.add(e.store));
     open.clear();
-    IOException first = null;
-    for (LuceneStore store : stores) {
-      try {
-        store.close();
-      } catch (IOException e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
+    // every one closed; the first failure thrown, the others suppressed in it
+    IOUtils.close(stores.stream().<Closeable>map(store -> store::close).toList());
   }
 
   /** One user's hold on an open generation; closing it twice releases once. */

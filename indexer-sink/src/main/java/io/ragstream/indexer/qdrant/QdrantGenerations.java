@@ -3,6 +3,7 @@ package io.ragstream.indexer.qdrant;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.grpc.Collections.AliasDescription;
 import io.ragstream.indexer.generation.GenerationCatalog;
+import io.ragstream.indexer.generation.GenerationCounts;
 import io.ragstream.indexer.generation.GenerationNames;
 import java.io.IOException;
 import java.util.List;
@@ -34,6 +35,17 @@ public final class QdrantGenerations implements GenerationCatalog {
   public Optional<String> current() throws IOException {
     String prefix = settings.alias() + "_";
     return aliasTarget().filter(c -> c.startsWith(prefix)).map(c -> c.substring(prefix.length()));
+  }
+
+  @Override
+  public GenerationCounts counts(String generation) throws IOException {
+    GenerationNames.requireValid(generation);
+    if (!list().contains(generation)) {
+      return GenerationCounts.EMPTY;
+    }
+    String collection = settings.collection(generation);
+    return new GenerationCounts(QdrantCounts.documents(client, settings, collection),
+        QdrantCounts.chunks(client, settings, collection));
   }
 
   @Override

@@ -6,6 +6,7 @@ import static io.qdrant.client.ValueFactory.value;
 import io.qdrant.client.QueryFactory;
 import io.qdrant.client.VectorsFactory;
 import io.qdrant.client.WithPayloadSelectorFactory;
+import io.qdrant.client.WithVectorsSelectorFactory;
 import io.qdrant.client.grpc.Collections.AliasOperations;
 import io.qdrant.client.grpc.Collections.CreateAlias;
 import io.qdrant.client.grpc.Collections.CreateCollection;
@@ -156,6 +157,25 @@ public final class QdrantRequests {
         .setFilter(filter(new SearchFilter(tenant, Map.of(), docId)))
         .setLimit(pageSize)
         .setWithPayload(WithPayloadSelectorFactory.enable(true));
+    if (offset != null) {
+      scroll.setOffset(offset);
+    }
+    return scroll.build();
+  }
+
+  /**
+   * One page of every point's {@code field} payload and nothing else (no vectors, no other payload), for walking a
+   * whole collection cheaply: counting distinct documents, reading the model a generation holds.
+   */
+  public static ScrollPoints scrollField(String collection, String field, int pageSize, PointId offset) {
+    if (pageSize < 1) {
+      throw new IllegalArgumentException("page size must be positive, was " + pageSize);
+    }
+    ScrollPoints.Builder scroll = ScrollPoints.newBuilder()
+        .setCollectionName(collection)
+        .setLimit(pageSize)
+        .setWithPayload(WithPayloadSelectorFactory.include(List.of(field)))
+        .setWithVectors(WithVectorsSelectorFactory.enable(false));
     if (offset != null) {
       scroll.setOffset(offset);
     }

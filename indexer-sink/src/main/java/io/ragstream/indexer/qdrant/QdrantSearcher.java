@@ -10,10 +10,12 @@ import io.ragstream.indexer.store.Hit;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The vector read side over Qdrant. It queries the alias, not a collection: a generation swap re-points the alias
@@ -22,6 +24,12 @@ import java.util.Objects;
  */
 public final class QdrantSearcher implements ChunkSearcher {
   private static final int SCROLL_PAGE = 256;
+  /** How long the model read from the target is reused: a swap is followed within this, like Lucene's pointer. */
+  static final Duration MODEL_LOOK_INTERVAL = Duration.ofMillis(500);
+
+  private record Look(Optional<String> model, long atNanos) {}
+
+  private volatile Look lastLook;
 
   private final QdrantClient client;
   private final QdrantSettings settings;
@@ -74,6 +82,24 @@ public final class QdrantSearcher implements ChunkSearcher {
     // Qdrant scrolls in id order, which is a hash order here; the SPI promises ordinal order.
     chunks.sort(Comparator.comparingInt(StoredChunk::ordinal));
     return chunks;
+  }
+
+  /**
+   * The model of the served generation's vectors (from a point's payload; see {@link QdrantStore#modelId}), read at
+   * most every {@link #MODEL_LOOK_INTERVAL}, so that the query service embeds queries with the model a replay swapped
+   * in. Unlike Lucene's generation switch this is not atomic with the search: for up to that interval after an alias
+   * swap, a query embedded with the previous generation's model may be searched in the new one.
+   */
+  @Override
+  public Optional<String> modelId() throws IOException {
+    Look look = lastLook;
+    long now = System.nanoTime();
+    if (look != null && now - look.atNanos() < MODEL_LOOK_INTERVAL.toNanos()) {
+      return look.model();
+    }
+    Optional<String> model = QdrantCounts.modelId(client, settings, target);
+    lastLook = new Look(model, now);
+    return model;
   }
 
   @Override

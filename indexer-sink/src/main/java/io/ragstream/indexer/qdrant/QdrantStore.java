@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The vector side of the distributed stack: writes one generation's Qdrant collection. Upserts and deletes wait
@@ -31,6 +32,8 @@ public final class QdrantStore implements ChunkStore {
   private final String generation;
   private final String collection;
   private final int dimension;
+  // a generation never changes model, so once known it is not read again; volatile: read by the worker's thread
+  private volatile String modelId;
 
   private QdrantStore(QdrantClient client, QdrantSettings settings, String generation, int dimension) {
     this.client = client;
@@ -54,6 +57,28 @@ public final class QdrantStore implements ChunkStore {
     QdrantStore store = new QdrantStore(client, settings, generation, dimension);
     store.ensureCollection();
     return store;
+  }
+
+  /**
+   * Opens the store of a generation that exists, with the dimension its collection was created with: what an indexer
+   * that follows the alias needs, since the generation a replay swapped in may hold another model's vectors than the
+   * indexer's configured one.
+   *
+   * @throws IllegalArgumentException if the generation's collection does not exist
+   */
+  public static QdrantStore openExisting(QdrantClient client, QdrantSettings settings, String generation)
+      throws IOException {
+    Objects.requireNonNull(client, "client");
+    GenerationNames.requireValid(generation);
+    var timeout = settings.timeout();
+    String collection = settings.collection(generation);
+    if (!QdrantCalls.await(client.collectionExistsAsync(collection, timeout), timeout, "collection exists")) {
+      throw new IllegalArgumentException("no qdrant collection " + collection + " for generation " + generation);
+    }
+    CollectionInfo info = QdrantCalls.await(client.getCollectionInfoAsync(collection, timeout), timeout,
+        "collection info");
+    return open(client, settings, generation,
+        (int) info.getConfig().getParams().getVectorsConfig().getParams().getSize());
   }
 
   private void ensureCollection() throws IOException {
@@ -123,6 +148,33 @@ public final class QdrantStore implements ChunkStore {
     if (!rejected.isEmpty()) {
       throw new RejectedChunksException(name(), rejected);
     }
+  }
+
+  @Override
+  public long chunkCount() throws IOException {
+    return QdrantCounts.chunks(client, settings, collection);
+  }
+
+  /** See {@link QdrantCounts}: a scroll over every point's docId. */
+  @Override
+  public long documentCount() throws IOException {
+    return QdrantCounts.documents(client, settings, collection);
+  }
+
+  /**
+   * The model named by the points' payload. Qdrant itself only knows the dimension, and two models of the same
+   * dimension (MiniLM and bge-small: 384) would mix without any error; this lets the indexer re-embed for a
+   * generation a replay built with another model, as it does for Lucene.
+   */
+  @Override
+  public Optional<String> modelId() throws IOException {
+    String known = modelId;
+    if (known != null) {
+      return Optional.of(known);
+    }
+    Optional<String> read = QdrantCounts.modelId(client, settings, collection);
+    read.ifPresent(m -> modelId = m);
+    return read;
   }
 
   /** Deletes every chunk of one document of a tenant, by filter. */

@@ -26,6 +26,21 @@ public interface ChunkStore extends AutoCloseable {
   /** Applies the batch and makes it durable and visible to searches. */
   void write(WriteBatch batch) throws IOException;
 
+  /**
+   * Chunks this generation holds, exactly (not an estimate): a replay compares it with what it read before it swaps
+   * the generation in. Counts everything {@link #write} acknowledged.
+   */
+  long chunkCount() throws IOException;
+
+  /** Distinct document ids with at least one chunk in this generation, across tenants; exact, like {@link #chunkCount}. */
+  long documentCount() throws IOException;
+
+  /**
+   * Called once after a bulk load (a replayed generation) and before it is served. Stores whose read performance
+   * depends on how a bulk load left them do their one-off work here; the default does nothing.
+   */
+  default void prepareForServing() throws IOException {}
+
   @Override
   void close() throws IOException;
 }

@@ -2,6 +2,8 @@ package io.ragstream.indexer.elastic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import co.elastic.clients.elasticsearch._types.FieldValue;
+
 import co.elastic.clients.elasticsearch._types.Refresh;
 import co.elastic.clients.elasticsearch.core.BulkRequest;
 import co.elastic.clients.elasticsearch.core.bulk.OperationType;
@@ -85,6 +87,24 @@ class ElasticRequestsTest {
     assertThat(actions).hasSize(2);
     assertThat(actions.get(0).path("remove").path("index").asText()).isEqualTo("ragstream-chunks-g1");
     assertThat(actions.get(1).path("add").path("index").asText()).isEqualTo("ragstream-chunks-g2");
+  }
+
+  @Test
+  void documentIdsArePagedExactlyByACompositeTermsAggregationWithoutHits() throws Exception {
+    JsonNode first = json(ElasticRequests.documentIds("ragstream-chunks-g2", 10_000, null));
+    assertThat(first.path("size").asInt()).isZero();
+    assertThat(first.path("track_total_hits").asBoolean()).isFalse();
+    JsonNode composite = first.path("aggregations").path(ElasticRequests.DOCUMENT_IDS).path("composite");
+    assertThat(composite.path("size").asInt()).isEqualTo(10_000);
+    assertThat(composite.path("sources").get(0).path("docId").path("terms").path("field").asText())
+        .isEqualTo("docId");
+    assertThat(composite.has("after")).isFalse();
+    assertThat(first.toString()).doesNotContain("cardinality");
+
+    JsonNode next = json(ElasticRequests.documentIds("ragstream-chunks-g2", 10_000,
+        Map.of("docId", FieldValue.of("doc-41"))));
+    assertThat(next.path("aggregations").path(ElasticRequests.DOCUMENT_IDS).path("composite").path("after")
+        .path("docId").asText()).isEqualTo("doc-41");
   }
 
   @Test

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import io.ragstream.indexer.IndexTarget;
 import io.ragstream.indexer.TestChunks;
+import io.ragstream.indexer.generation.GenerationCounts;
 import io.ragstream.indexer.store.Hit;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
@@ -65,12 +67,19 @@ class ElasticStoreIT {
         .containsExactly("edited text about zebras");
     g1.deleteDocument("d2", "globex");
     assertThat(searcher.chunkCount()).isEqualTo(1);
+    assertThat(g1.chunkCount()).isEqualTo(1);
+    assertThat(g1.documentCount()).isEqualTo(1);
 
     ElasticStore g2 = ElasticStore.open(client, settings, "g2");
     g2.write(new WriteBatch(List.of(TestChunks.chunk("n1", "d1", "acme", "new generation text", 3, 4)), List.of()));
     generations.swap("g2");
     assertThat(generations.current()).contains("g2");
     assertThat(ids(searcher.keywordSearch("generation", 10, ACME))).containsExactly("n1");
+    assertThat(generations.counts("g2")).isEqualTo(new GenerationCounts(1, 1));
+    assertThat(generations.counts("g9")).isEqualTo(GenerationCounts.EMPTY);
+    IndexTarget following = IndexTarget.following(generations, "g1",
+        generation -> ElasticStore.open(client, settings, generation));
+    assertThat(following.current()).isEqualTo("g2");
     assertThatThrownBy(() -> generations.drop("g2")).isInstanceOf(IllegalStateException.class);
     generations.drop("g1");
     assertThat(generations.list()).containsExactly("g2");

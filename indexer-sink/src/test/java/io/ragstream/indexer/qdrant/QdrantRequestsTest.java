@@ -11,6 +11,7 @@ import io.qdrant.client.grpc.Common.Filter;
 import io.qdrant.client.grpc.Points.DeletePoints;
 import io.qdrant.client.grpc.Points.PointStruct;
 import io.qdrant.client.grpc.Points.QueryPoints;
+import io.qdrant.client.grpc.Points.ScrollPoints;
 import io.qdrant.client.grpc.Points.UpsertPoints;
 import io.ragstream.indexer.TestChunks;
 import io.ragstream.indexer.store.SearchFilter;
@@ -101,5 +102,22 @@ class QdrantRequestsTest {
   private static List<String> keywords(Filter filter) {
     return filter.getMustList().stream().map(Condition::getField)
         .map(f -> f.getKey() + "=" + f.getMatch().getKeyword()).toList();
+  }
+
+  @Test
+  void fieldScrollReturnsOnlyThatPayloadFieldAndNoVectorsFromTheGivenOffset() {
+    ScrollPoints first = QdrantRequests.scrollField("ragstream_chunks_g2", QdrantRequests.DOC_ID, 1000, null);
+    assertThat(first.getCollectionName()).isEqualTo("ragstream_chunks_g2");
+    assertThat(first.getLimit()).isEqualTo(1000);
+    assertThat(first.hasOffset()).isFalse();
+    assertThat(first.getWithPayload().getInclude().getFieldsList()).containsExactly("docId");
+    assertThat(first.getWithVectors().getEnable()).isFalse();
+    assertThat(first.hasFilter()).as("every point, every tenant").isFalse();
+
+    ScrollPoints next = QdrantRequests.scrollField("ragstream_chunks_g2", QdrantRequests.DOC_ID, 1000,
+        PointIds.of("c-9"));
+    assertThat(next.getOffset()).isEqualTo(PointIds.of("c-9"));
+    assertThatThrownBy(() -> QdrantRequests.scrollField("c", QdrantRequests.DOC_ID, 0, null))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.qdrant.client.QdrantClient;
+import io.ragstream.indexer.IndexTarget;
 import io.ragstream.indexer.TestChunks;
+import io.ragstream.indexer.generation.GenerationCounts;
+import io.ragstream.indexer.store.ChunkStore;
 import io.ragstream.indexer.store.Hit;
 import io.ragstream.indexer.store.RejectedChunksException;
 import io.ragstream.indexer.store.SearchFilter;
@@ -71,12 +74,29 @@ class QdrantStoreIT {
         TestChunks.chunk("good", "d9", "acme", "y", 1, DIM)), List.of())))
         .isInstanceOfSatisfying(RejectedChunksException.class, e -> assertThat(e.reasons()).containsOnlyKeys("bad"));
     assertThat(searcher.chunkCount()).isEqualTo(2);
+    assertThat(g1.chunkCount()).isEqualTo(2);
+    assertThat(g1.documentCount()).as("c1 of d1, good of d9").isEqualTo(2);
 
     QdrantStore g2 = QdrantStore.open(client, settings, "g2", DIM);
     g2.write(new WriteBatch(List.of(TestChunks.chunk("n1", "d1", "acme", "new generation", 3, DIM)), List.of()));
     generations.swap("g2");
     assertThat(generations.current()).contains("g2");
     assertThat(ids(searcher.vectorSearch(TestChunks.vector(3, DIM), 10, ACME))).containsExactly("n1");
+    assertThat(generations.counts("g2")).isEqualTo(new GenerationCounts(1, 1));
+    assertThat(new QdrantSearcher(client, settings).modelId()).as("the served generation's, from the payload")
+        .contains("test-model");
+    assertThat(generations.counts("g9")).isEqualTo(GenerationCounts.EMPTY);
+
+    // What `stage indexer --store qdrant+elasticsearch` writes: the generation the alias serves, at its dimension.
+    IndexTarget following = IndexTarget.following(generations, "g1",
+        generation -> QdrantStore.openExisting(client, settings, generation));
+    assertThat(following.current()).isEqualTo("g2");
+    ChunkStore served = following.open(following.current());
+    assertThat(served.generation()).isEqualTo("g2");
+    assertThat(served.modelId()).contains("test-model");
+    following.release(served);
+    assertThatThrownBy(() -> QdrantStore.openExisting(client, settings, "g9"))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> generations.drop("g2")).isInstanceOf(IllegalStateException.class);
     generations.drop("g1");
     assertThat(generations.list()).containsExactly("g2");
