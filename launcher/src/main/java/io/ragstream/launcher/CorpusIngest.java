@@ -1,5 +1,6 @@
 package io.ragstream.launcher;
 
+import io.ragstream.chunker.ChunkerConfig;
 import io.ragstream.indexer.lucene.LuceneReadOnlySearcher;
 import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.ingest.source.DocumentPublisher;
@@ -137,10 +138,10 @@ final class CorpusIngest {
       try (InputStream in = new DigestInputStream(Files.newInputStream(dataset.corpusFile()), sha)) {
         in.transferTo(java.io.OutputStream.nullOutputStream());
       }
-      // the chunker's settings change the chunks, so an index built with others is not reused
+      // the chunker's version and settings change the chunks, so an index built with others is not reused
       Map<String, String> chunker = ChunkerSettings.fromEnvironment();
-      sha.update(("\nmarkdown\n" + modelId + "\n" + tenant + (chunker.isEmpty() ? "" : "\n" + chunker))
-          .getBytes(StandardCharsets.UTF_8));
+      sha.update(("\nmarkdown\n" + modelId + "\n" + tenant + "\nchunker " + ChunkerConfig.VERSION
+          + (chunker.isEmpty() ? "" : "\n" + chunker)).getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(sha.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,12 +65,22 @@ public final class TopicAdmin {
       throws InterruptedException, ExecutionException, TimeoutException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      Map<String, TopicDescription> descriptions =
-          admin.describeTopics(names).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      boolean allLed = descriptions.values().stream()
-          .flatMap(d -> d.partitions().stream())
-          .map(TopicPartitionInfo::leader)
-          .allMatch(leader -> leader != null && !leader.isEmpty());
+      boolean allLed;
+      try {
+        Map<String, TopicDescription> descriptions =
+            admin.describeTopics(names).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        allLed = descriptions.values().stream()
+            .flatMap(d -> d.partitions().stream())
+            .map(TopicPartitionInfo::leader)
+            .allMatch(leader -> leader != null && !leader.isEmpty());
+      } catch (ExecutionException e) {
+        // right after creation the broker that answers may not have the new topics in its metadata yet
+        // (UnknownTopicOrPartitionException, seen in CI): retriable, so asked again until the deadline
+        if (!(e.getCause() instanceof RetriableException)) {
+          throw e;
+        }
+        allLed = false;
+      }
       if (allLed) {
         return;
       }
