@@ -12,25 +12,14 @@ import io.ragstream.indexer.store.WriteBatch;
 import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
-import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
-import io.ragstream.schemas.avro.Chunk;
-import io.ragstream.schemas.avro.EmbeddedChunk;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,9 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class IndexerFollowsCatalogIT {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
-  private static final int DIM = 8;
-  private static final Serializer<EmbeddedChunk> EMBEDDINGS =
-      Topics.EMBEDDINGS.valueSerde(SerdeSettings.SINGLE_OBJECT).serializer();
+  private static final int DIM = EmbeddingsTopic.DIM;
 
   @TempDir Path brokerDir;
   @TempDir Path indexDir;
@@ -66,7 +53,7 @@ class IndexerFollowsCatalogIT {
           new SimpleMeterRegistry());
       Thread thread = Thread.ofPlatform().start(indexer);
       try {
-        produce(settings, "a", 20);
+        EmbeddingsTopic.produce(settings, "a", 20, null);
         await().atMost(PATIENCE).until(() -> generations.counts("g1").chunks() == 20);
         assertThat(generations.counts("g1")).isEqualTo(new GenerationCounts(4, 20));
 
@@ -77,14 +64,14 @@ class IndexerFollowsCatalogIT {
           assertThat(g2.documentCount()).isEqualTo(1);
           assertThat(g2.chunkCount()).isEqualTo(1);
         }
-        Map<TopicPartition, OffsetAndMetadata> handover = endOffsets(settings);
+        Map<TopicPartition, OffsetAndMetadata> handover = EmbeddingsTopic.endOffsets(settings);
         try (Admin admin = Admin.create(settings.admin())) {
           admin.alterConsumerGroupOffsets(IndexerWorker.group("catalog.", "lucene", "g2"), handover).all().get();
         }
 
         generations.swap("g2");
         await().atMost(PATIENCE).until(() -> "g2".equals(indexer.generation()));
-        produce(settings, "b", 10);
+        EmbeddingsTopic.produce(settings, "b", 10, null);
 
         await().atMost(PATIENCE).until(() -> generations.counts("g2").chunks() == 1 + 10);
         assertThat(generations.counts("g2")).as("not re-read from before the hand-over")
@@ -97,40 +84,5 @@ class IndexerFollowsCatalogIT {
         thread.join();
       }
     }
-  }
-
-  /** Produces {@code count} embedded chunks, five per document. */
-  private static void produce(KafkaSettings settings, String prefix, int count) throws Exception {
-    String topic = Topics.EMBEDDINGS.name(settings.topicPrefix());
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer("catalog-it"))) {
-      for (int i = 0; i < count; i++) {
-        String docId = prefix + "-doc-" + (i / 5);
-        String text = prefix + " chunk " + i + " about harbours";
-        String chunkId = docId + "|" + i;
-        Chunk chunk = Chunk.newBuilder().setChunkId(chunkId).setDocId(docId).setTenant("default")
-            .setDocumentVersion(1).setOrdinal(i % 5).setTitle(null).setHeadings(List.of()).setText(text)
-            .setTokenCount(6).setContentHash("h" + i).setChunkerVersion("test").setSourceName(null)
-            .setMetadata(Map.of()).setIngestedAt(Instant.now()).build();
-        List<Float> vector = new ArrayList<>();
-        for (float v : TestChunks.vector(i, DIM)) {
-          vector.add(v);
-        }
-        producer.send(new ProducerRecord<>(topic, chunkId.getBytes(StandardCharsets.UTF_8),
-            EMBEDDINGS.serialize(topic, new EmbeddedChunk(chunk, "test-model", DIM, vector)))).get();
-      }
-    }
-  }
-
-  private static Map<TopicPartition, OffsetAndMetadata> endOffsets(KafkaSettings settings) throws Exception {
-    String topic = Topics.EMBEDDINGS.name(settings.topicPrefix());
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    for (int p = 0; p < Topics.EMBEDDINGS.partitions(); p++) {
-      latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    try (Admin admin = Admin.create(settings.admin())) {
-      admin.listOffsets(latest).all().get().forEach((p, i) -> offsets.put(p, new OffsetAndMetadata(i.offset())));
-    }
-    return offsets;
   }
 }

@@ -15,27 +15,15 @@ import io.ragstream.indexer.store.WriteBatch;
 import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
-import io.ragstream.schemas.ChunkIds;
-import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
-import io.ragstream.schemas.avro.Chunk;
-import io.ragstream.schemas.avro.EmbeddedChunk;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,8 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class IndexerFollowsSwapIT {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
-  private static final int DIM = 8;
-  private static final Serializer<EmbeddedChunk> EMBEDDINGS = Topics.EMBEDDINGS.valueSerde(SerdeSettings.SINGLE_OBJECT).serializer();
+  private static final int DIM = EmbeddingsTopic.DIM;
 
   @TempDir Path brokerDir;
   @TempDir Path indexDir;
@@ -70,7 +57,7 @@ class IndexerFollowsSwapIT {
             }, 100, new SimpleMeterRegistry());
         Thread thread = Thread.ofPlatform().start(indexer);
         try (GenerationSwitchingSearcher searcher = GenerationSwitchingSearcher.open(writers, "g1", Duration.ZERO)) {
-          List<String> a = produce(settings, "a", 20, null);
+          List<String> a = EmbeddingsTopic.produce(settings, "a", 20, null);
           await().atMost(PATIENCE).until(() -> count(writers, "g1") == 20);
 
           // A replay built g2 with model-b from a snapshot that ends after batch a, and handed over there.
@@ -78,8 +65,9 @@ class IndexerFollowsSwapIT {
             g2.write(new WriteBatch(List.of(new StoredChunk("replayed-1", "r", "default", 1, 0, "t", List.of(),
                 "replayed text", null, Map.of(), "model-b", TestChunks.vector(3, DIM), 1L)), List.of()));
           }
-          Map<TopicPartition, OffsetAndMetadata> handover = endOffsets(settings);
-          List<String> b = produce(settings, "b", 10, null); // after the snapshot, before the swap: lands in g1
+          Map<TopicPartition, OffsetAndMetadata> handover = EmbeddingsTopic.endOffsets(settings);
+          // after the snapshot, before the swap: lands in g1
+          List<String> b = EmbeddingsTopic.produce(settings, "b", 10, null);
           await().atMost(PATIENCE).until(() -> count(writers, "g1") == 30);
           try (Admin admin = Admin.create(settings.admin())) {
             admin.alterConsumerGroupOffsets(IndexerWorker.group("follow.", "lucene", "g2"), handover).all().get();
@@ -87,7 +75,8 @@ class IndexerFollowsSwapIT {
 
           generations.swap("g2");
           await().atMost(PATIENCE).until(() -> "g2".equals(indexer.generation()));
-          List<String> c = produce(settings, "c", 10, b.getFirst()); // and a tombstone of b's first chunk
+          // and a tombstone of b's first chunk
+          List<String> c = EmbeddingsTopic.produce(settings, "c", 10, b.getFirst());
 
           await().atMost(PATIENCE).until(() -> count(writers, "g2") == 1 + 9 + 10);
           searcher.switchNow();
@@ -130,47 +119,5 @@ class IndexerFollowsSwapIT {
 
   private static String docOf(String chunkId) {
     return chunkId.substring(0, chunkId.indexOf('|'));
-  }
-
-  /** Produces {@code count} embedded chunks of model test-model, five per document, then a tombstone if given. */
-  private static List<String> produce(KafkaSettings settings, String prefix, int count, String tombstone)
-      throws Exception {
-    List<String> ids = new ArrayList<>();
-    String topic = Topics.EMBEDDINGS.name(settings.topicPrefix());
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer("follow-it"))) {
-      for (int i = 0; i < count; i++) {
-        String docId = prefix + "-doc-" + (i / 5);
-        String text = prefix + " chunk " + i + " about lighthouses";
-        String chunkId = docId + "|" + ChunkIds.chunkId(docId, "test", text);
-        Chunk chunk = Chunk.newBuilder().setChunkId(chunkId).setDocId(docId).setTenant("default")
-            .setDocumentVersion(1).setOrdinal(i % 5).setTitle(null).setHeadings(List.of()).setText(text)
-            .setTokenCount(6).setContentHash(ChunkIds.sha256(text)).setChunkerVersion("test").setSourceName(null)
-            .setMetadata(Map.of()).setIngestedAt(Instant.now()).build();
-        List<Float> vector = new ArrayList<>();
-        for (float v : TestChunks.vector(i, DIM)) {
-          vector.add(v);
-        }
-        producer.send(new ProducerRecord<>(topic, chunkId.getBytes(StandardCharsets.UTF_8),
-            EMBEDDINGS.serialize(topic, new EmbeddedChunk(chunk, "test-model", DIM, vector)))).get();
-        ids.add(chunkId);
-      }
-      if (tombstone != null) {
-        producer.send(new ProducerRecord<>(topic, tombstone.getBytes(StandardCharsets.UTF_8), null)).get();
-      }
-    }
-    return ids;
-  }
-
-  private static Map<TopicPartition, OffsetAndMetadata> endOffsets(KafkaSettings settings) throws Exception {
-    String topic = Topics.EMBEDDINGS.name(settings.topicPrefix());
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    for (int p = 0; p < Topics.EMBEDDINGS.partitions(); p++) {
-      latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    try (Admin admin = Admin.create(settings.admin())) {
-      admin.listOffsets(latest).all().get().forEach((p, i) -> offsets.put(p, new OffsetAndMetadata(i.offset())));
-    }
-    return offsets;
   }
 }
