@@ -61,7 +61,7 @@ public final class EmbedBatchProcessor implements BatchProcessor {
       try {
         chunks[i] = chunkValues.deserialize(record.topic(), record.value());
       } catch (SerializationException e) {
-        out[i] = DeadLetters.of(dlqTopic, "embedder", "undecodable-chunk", record, e);
+        out[i] = DeadLetters.of(dlqTopic, "embedder", "undecodable_chunk", record, e);
         continue;
       }
       String text = embeddingText(chunks[i]);

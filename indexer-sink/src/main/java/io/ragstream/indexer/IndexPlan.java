@@ -42,7 +42,7 @@ public record IndexPlan(WriteBatch batch, List<ProducerRecord<byte[], byte[]>> d
     Map<String, DocumentSummary> documents = new LinkedHashMap<>();
     for (ConsumerRecord<byte[], byte[]> record : records) {
       if (record.key() == null) {
-        deadLetters.add(DeadLetters.of(dlq, "indexer", "missing-key", record,
+        deadLetters.add(DeadLetters.of(dlq, "indexer", "missing_key", record,
             new IllegalArgumentException("embedding record without a chunk id key")));
         continue;
       }
@@ -60,7 +60,7 @@ public record IndexPlan(WriteBatch batch, List<ProducerRecord<byte[], byte[]>> d
       try {
         embedded = embeddingValues.deserialize(record.topic(), record.value());
       } catch (SerializationException e) {
-        deadLetters.add(DeadLetters.of(dlq, "indexer", "undecodable-embedding", record, e));
+        deadLetters.add(DeadLetters.of(dlq, "indexer", "undecodable_embedding", record, e));
         continue;
       }
       Chunk chunk = embedded.getChunk();

@@ -299,7 +299,7 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
       if (record == null) {
         LOG.error("store {} rejected chunk {} that is not in the batch: {}", store.name(), chunkId, reason);
       } else {
-        letters.add(DeadLetters.of(dlq, "indexer", "store-rejected", record,
+        letters.add(DeadLetters.of(dlq, "indexer", "store_rejected", record,
             new IllegalArgumentException(store.name() + " rejected chunk " + chunkId + ": " + reason)));
       }
     });

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.ragstream.runtime.kafka.BatchProcessor;
 import io.ragstream.runtime.kafka.DeadLetters;
+import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.ExtractedDocument;
@@ -40,9 +41,23 @@ public final class ExtractBatchProcessor implements BatchProcessor {
   private final String dlqTopic;
   private final Timer parseLatency;
   private final MeterRegistry metrics;
+  private final int maxRecordBytes;
 
   public ExtractBatchProcessor(TikaExtractor extractor, String topicPrefix, SerdeSettings serdes,
       MeterRegistry metrics) {
+    this(extractor, topicPrefix, serdes, metrics, KafkaSettings.MAX_RECORD_BYTES);
+  }
+
+  /**
+   * @param maxRecordBytes the largest output record (key and value); a bigger extraction is dead-lettered as
+   *     {@code too_large}
+   */
+  public ExtractBatchProcessor(TikaExtractor extractor, String topicPrefix, SerdeSettings serdes,
+      MeterRegistry metrics, int maxRecordBytes) {
+    if (maxRecordBytes < 1024) {
+      throw new IllegalArgumentException("maxRecordBytes must be at least 1024, was " + maxRecordBytes);
+    }
+    this.maxRecordBytes = maxRecordBytes;
     this.extractor = extractor;
     this.requestValues = Topics.INGEST.valueSerde(serdes).deserializer();
     this.documentValues = Topics.DOCUMENTS.valueSerde(serdes).serializer();
@@ -64,7 +79,7 @@ public final class ExtractBatchProcessor implements BatchProcessor {
 
   private ProducerRecord<byte[], byte[]> processOne(ConsumerRecord<byte[], byte[]> record) {
     if (record.key() == null) {
-      return deadLetter(record, "missing-key", new IllegalArgumentException("ingest record without a docId key"));
+      return deadLetter(record, "missing_key", new IllegalArgumentException("ingest record without a docId key"));
     }
     if (record.value() == null) { // a null-valued ingest record deletes the document, like a DELETE request
       return new ProducerRecord<>(documentsTopic, record.key(), null);
@@ -97,12 +112,19 @@ public final class ExtractBatchProcessor implements BatchProcessor {
           .setMetadata(metadata)
           .setBlocks(new ArrayList<>(extraction.blocks()))
           .build();
+      byte[] value = documentValues.serialize(documentsTopic, doc);
+      if (value.length + record.key().length > maxRecordBytes) {
+        // A small input can extract to far more text than the producer (or the broker) accepts in one record; sent
+        // anyway, it would fail the transaction on every retry and stop the stage for good.
+        throw new ExtractionException(ExtractionException.Reason.TOO_LARGE, "the extracted document is "
+            + value.length + " bytes, over the record limit of " + maxRecordBytes + " bytes");
+      }
       metrics.counter("ragstream.extract.documents", "result", "ok").increment();
-      return new ProducerRecord<>(documentsTopic, record.key(), documentValues.serialize(documentsTopic, doc));
+      return new ProducerRecord<>(documentsTopic, record.key(), value);
     } catch (ExtractionException e) {
-      return deadLetter(record, e.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), e);
+      return deadLetter(record, e.reason().name().toLowerCase(java.util.Locale.ROOT), e);
     } catch (IOException e) {
-      return deadLetter(record, "unreadable-reference", e);
+      return deadLetter(record, "unreadable_reference", e);
     } catch (InterruptedException e) {
       // The stage is stopping, the document is not at fault: abort the batch so it is read again.
       Thread.currentThread().interrupt();

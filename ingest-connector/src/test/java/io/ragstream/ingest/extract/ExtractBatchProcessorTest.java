@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.ragstream.runtime.kafka.DeadLetters;
+import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Block;
@@ -21,6 +24,10 @@ import org.junit.jupiter.api.Test;
 
 /** The extract stage's per-batch logic, without Kafka: what an ExtractedDocument carries to the chunker. */
 class ExtractBatchProcessorTest {
+  private static final String[] ENGLISH = {"ledger", "fox", "river", "audit", "signal", "harbor", "quartz", "meadow",
+      "vector", "kernel", "lantern", "orbit", "cobalt", "thicket", "summit", "ember"};
+  private static final String[] CHINESE = {"河流", "账本", "信号", "港口", "石英", "草地", "向量", "内核", "灯笼", "轨道",
+      "钴蓝", "灌木", "山顶", "余烬", "审计", "狐狸"};
 
   @Test
   void blockLanguagesComeFromTheDocumentNeverFromThePublishersMetadata() {
@@ -50,5 +57,67 @@ class ExtractBatchProcessorTest {
       assertThat(doc.getMetadata()).containsEntry("team", "birds").containsEntry("block.1.language", "rust")
           .containsEntry("block.2.language", "java");
     }
+  }
+
+  @Test
+  void anExtractionOverTheRecordLimitIsDeadLetteredAsTooLargeWithTheOriginalRecord() throws Exception {
+    String topic = Topics.INGEST.name(Topics.DEFAULT_PREFIX);
+    byte[] value = gzipRequest("bomb", 2 * 1024 * 1024, ENGLISH);
+    try (TikaExtractor extractor = new TikaExtractor()) {
+      List<ProducerRecord<byte[], byte[]>> out = new ExtractBatchProcessor(extractor, Topics.DEFAULT_PREFIX,
+          SerdeSettings.SINGLE_OBJECT, new SimpleMeterRegistry(), 64 * 1024).process(List.of(new ConsumerRecord<>(
+              topic, 0, 3L, "bomb".getBytes(StandardCharsets.UTF_8), value)));
+
+      assertThat(out).hasSize(1);
+      assertThat(out.getFirst().topic()).isEqualTo(Topics.DLQ_EXTRACT.name(Topics.DEFAULT_PREFIX));
+      assertThat(DeadLetters.header(out.getFirst().headers(), ErrorHeaders.REASON)).isEqualTo("too_large");
+      assertThat(DeadLetters.header(out.getFirst().headers(), ErrorHeaders.EXCEPTION_MESSAGE))
+          .contains("over the record limit of 65536 bytes");
+      assertThat(out.getFirst().value()).as("the original request, for a redrive after a fix").isEqualTo(value);
+    }
+  }
+
+  @Test
+  void aSmallUploadThatInflatesToTensOfMegabytesNeverYieldsARecordTheProducerWouldRefuse() throws Exception {
+    String topic = Topics.INGEST.name(Topics.DEFAULT_PREFIX);
+    // three bytes a character: the ten million characters kept of it are about 30 MB, over the 16 MiB record limit
+    byte[] value = gzipRequest("inflating", 24 * 1024 * 1024, CHINESE);
+    assertThat(value.length).as("a small upload").isLessThan(4 * 1024 * 1024);
+    try (TikaExtractor extractor = new TikaExtractor()) {
+      List<ProducerRecord<byte[], byte[]>> out = new ExtractBatchProcessor(extractor, Topics.DEFAULT_PREFIX,
+          SerdeSettings.SINGLE_OBJECT, new SimpleMeterRegistry()).process(List.of(new ConsumerRecord<>(topic, 0,
+              4L, "inflating".getBytes(StandardCharsets.UTF_8), value)));
+
+      assertThat(out).hasSize(1);
+      assertThat(DeadLetters.header(out.getFirst().headers(), ErrorHeaders.REASON)).isEqualTo("too_large");
+      assertThat(out.getFirst().key().length + out.getFirst().value().length)
+          .isLessThanOrEqualTo(KafkaSettings.MAX_RECORD_BYTES);
+    }
+  }
+
+  /**
+   * An IngestRequest carrying a gzip of {@code textBytes} bytes of lines of words drawn at random (seeded): about
+   * ten to one compressed, under the compression ratio Tika treats as a zip bomb.
+   */
+  private static byte[] gzipRequest(String docId, int textBytes, String... words) throws java.io.IOException {
+    java.util.Random random = new java.util.Random(42);
+    var compressed = new java.io.ByteArrayOutputStream();
+    try (var gzip = new java.io.BufferedWriter(new java.io.OutputStreamWriter(
+        new java.util.zip.GZIPOutputStream(compressed), StandardCharsets.UTF_8))) {
+      int written = 0;
+      while (written < textBytes) {
+        StringBuilder line = new StringBuilder();
+        for (int w = 0; w < 12; w++) {
+          line.append(words[random.nextInt(words.length)]).append(w == 11 ? ".\n" : " ");
+        }
+        gzip.write(line.toString());
+        written += line.toString().getBytes(StandardCharsets.UTF_8).length;
+      }
+    }
+    IngestRequest request = IngestRequest.newBuilder().setDocId(docId).setContentType("application/gzip")
+        .setSourceName(docId + ".txt.gz").setIngestedAt(Instant.EPOCH)
+        .setContent(ByteBuffer.wrap(compressed.toByteArray())).setMetadata(Map.of()).build();
+    return Topics.INGEST.valueSerde(SerdeSettings.SINGLE_OBJECT).serializer()
+        .serialize(Topics.INGEST.name(Topics.DEFAULT_PREFIX), request);
   }
 }

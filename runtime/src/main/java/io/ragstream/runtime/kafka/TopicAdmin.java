@@ -28,6 +28,21 @@ public final class TopicAdmin {
   private TopicAdmin() {}
 
   /**
+   * A topic's declared cleanup policy, a record size limit that matches what the clients send (a broker's default
+   * of 1 MB would reject an extracted document the producer accepted, failing its transaction on every retry), and,
+   * where there are replicas to spare, two in-sync replicas per acknowledged write.
+   */
+  static Map<String, String> topicConfig(Topic<?, ?> topic, short replication) {
+    Map<String, String> config = new java.util.HashMap<>();
+    config.put(TopicConfig.CLEANUP_POLICY_CONFIG, topic.cleanupPolicy().config());
+    config.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(KafkaSettings.MAX_RECORD_BYTES + 1024 * 1024));
+    if (replication >= 3) {
+      config.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2");
+    }
+    return config;
+  }
+
+  /**
    * Creates the missing topics with their declared partitions and cleanup policy, then waits for partition leaders:
    * a producer that sends before a new partition has a leader can lose the record on a fresh broker.
    */
@@ -39,7 +54,7 @@ public final class TopicAdmin {
       for (Topic<?, ?> topic : topics) {
         if (!existing.contains(topic.name(prefix))) {
           missing.add(new NewTopic(topic.name(prefix), topic.partitions(), replication)
-              .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, topic.cleanupPolicy().config())));
+              .configs(topicConfig(topic, replication)));
         }
       }
       for (var entry : admin.createTopics(missing).values().entrySet()) {

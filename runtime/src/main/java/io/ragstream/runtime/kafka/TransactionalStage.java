@@ -10,11 +10,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -36,13 +39,15 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
   private final String stage;
   private final List<String> inputTopics;
   private final KafkaConsumer<byte[], byte[]> consumer;
-  private final KafkaProducer<byte[], byte[]> producer;
+  private final Supplier<Producer<byte[], byte[]>> producers;
+  private Producer<byte[], byte[]> producer;
   private final BatchProcessor processor;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Counter in;
   private final Counter out;
   private final Timer batchTimer;
+  private final Counter recreations;
 
   /**
    * @param stage short stage name for logs, metrics, group and transactional ids
@@ -56,14 +61,27 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
   /** A stage that reads several topics (the status tracker follows every stage's output). */
   public TransactionalStage(String stage, String instanceId, KafkaSettings kafka, List<String> inputTopics,
       int maxPollRecords, BatchProcessor processor, MeterRegistry metrics) {
+    this(stage, instanceId, kafka, inputTopics, maxPollRecords, processor, metrics, KafkaProducer::new);
+  }
+
+  /**
+   * @param producerFactory makes each transactional producer from its config: the first one, and a new one whenever
+   *     the current one is left in an error state (tests wrap the real producer to inject such faults)
+   */
+  TransactionalStage(String stage, String instanceId, KafkaSettings kafka, List<String> inputTopics,
+      int maxPollRecords, BatchProcessor processor, MeterRegistry metrics,
+      Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory) {
     this.stage = stage;
     this.inputTopics = List.copyOf(inputTopics);
     this.processor = processor;
     String group = kafka.topicPrefix() + stage;
     this.consumer = new KafkaConsumer<>(kafka.consumer(group, group + "-" + instanceId, maxPollRecords));
-    this.producer = new KafkaProducer<>(kafka.transactionalProducer(group + "-" + instanceId));
+    Map<String, Object> producerConfig = kafka.transactionalProducer(group + "-" + instanceId);
+    this.producers = () -> producerFactory.apply(producerConfig);
+    this.producer = producers.get();
     this.in = metrics.counter("ragstream.stage.records.in", "stage", stage);
     this.out = metrics.counter("ragstream.stage.records.out", "stage", stage);
+    this.recreations = metrics.counter("ragstream.stage.producer.recreations", "stage", stage);
     this.batchTimer = Timer.builder("ragstream.stage.batch.latency").tag("stage", stage)
         .publishPercentileHistogram().register(metrics);
   }
@@ -89,7 +107,9 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
         } catch (Exception e) {
           LOG.warn("{}: batch of {} records failed, aborting and retrying in {} ms: {}", stage, records.count(),
               backoff.toMillis(), e.toString());
-          abortQuietly(e);
+          if (!abort(e)) {
+            recreateProducer();
+          }
           rewind(records.partitions());
           sleep(backoff);
           backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10)
@@ -135,11 +155,52 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
     batchTimer.record(Duration.ofNanos(System.nanoTime() - start));
   }
 
-  private void abortQuietly(Exception cause) {
+  /**
+   * Aborts the open transaction. Returns false when the producer cannot abort: it is in an error state, and every
+   * later transactional call would fail the same way ("Cannot execute transactional method because we are in an
+   * error state"), so retrying with it would stop the stage for good.
+   */
+  private boolean abort(Exception cause) {
     try {
       producer.abortTransaction();
+      return true;
     } catch (KafkaException | IllegalStateException e) {
-      cause.addSuppressed(e); // no transaction was open, or the producer is already failing: the cause is logged
+      cause.addSuppressed(e);
+      return false;
+    }
+  }
+
+  /**
+   * Replaces a producer that cannot continue with a new one under the same transactional id. Its
+   * {@code initTransactions} aborts whatever the old one left open and fences it, so nothing it sent is ever
+   * committed. While the brokers cannot be reached this retries with a back-off rather than stopping the stage.
+   */
+  private void recreateProducer() {
+    LOG.warn("{}: transactional producer is in an error state; closing it and starting a new one", stage);
+    recreations.increment();
+    Duration backoff = Duration.ofMillis(200);
+    while (true) {
+      try {
+        producer.close(Duration.ZERO);
+      } catch (KafkaException e) {
+        LOG.debug("{}: closing the failed producer: {}", stage, e.toString());
+      }
+      producer = producers.get();
+      try {
+        producer.initTransactions();
+        return;
+      } catch (ProducerFencedException | AuthorizationException e) {
+        throw e;
+      } catch (KafkaException e) {
+        if (!running.get()) {
+          throw e;
+        }
+        LOG.warn("{}: new producer could not initialise its transactions, retrying in {} ms: {}", stage,
+            backoff.toMillis(), e.toString());
+        sleep(backoff);
+        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10)
+            : backoff.multipliedBy(2);
+      }
     }
   }
 

@@ -1,0 +1,119 @@
+package io.ragstream.runtime.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.ragstream.schemas.Topics;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A transactional producer left in an error state must be replaced, not retried: every later transactional call on
+ * it fails the same way, so retrying in place stops the stage for good while its lag grows.
+ */
+class TransactionalStageIT {
+  private static final Set<String> TRANSACTIONAL = Set.of("beginTransaction", "send", "sendOffsetsToTransaction",
+      "commitTransaction", "abortTransaction");
+
+  @TempDir Path dataDir;
+
+  @Test
+  void aProducerInAnErrorStateIsReplacedAndEveryRecordIsDeliveredExactlyOnce() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic("in", 1, (short) 1), new NewTopic("out", 1, (short) 1))).all().get();
+      }
+      KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
+      try (var producer = new CheckedProducer<>(new KafkaProducer<byte[], byte[]>(settings.producer("it")),
+          Duration.ofSeconds(30))) {
+        for (int i = 0; i < 20; i++) {
+          producer.send(new ProducerRecord<>("in", bytes("k" + i), bytes("v" + i)));
+        }
+      }
+
+      // The first producer breaks at its first commit and stays broken, like one that hit a fatal error.
+      AtomicInteger created = new AtomicInteger();
+      SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+      BatchProcessor copy = batch -> batch.stream()
+          .map(r -> new ProducerRecord<>("out", r.key(), r.value())).toList();
+      TransactionalStage stage = new TransactionalStage("copy", "0", settings, List.of("in"), 5, copy, metrics,
+          config -> {
+            Producer<byte[], byte[]> real = new KafkaProducer<>(config);
+            return created.incrementAndGet() == 1 ? breaksAtFirstCommit(real) : real;
+          });
+      Thread worker = Thread.ofPlatform().name("copy-stage").start(stage);
+      try {
+        List<String> seen = readCommitted(settings, "out", 20, Duration.ofSeconds(60));
+        assertThat(seen).as("every input exactly once, none from the broken producer's transaction")
+            .hasSize(20).doesNotHaveDuplicates();
+        assertThat(worker.isAlive()).as("the stage survived its broken producer").isTrue();
+        assertThat(created.get()).as("a new producer replaced the broken one").isEqualTo(2);
+        assertThat(metrics.counter("ragstream.stage.producer.recreations", "stage", "copy").count()).isEqualTo(1.0);
+      } finally {
+        stage.close();
+        worker.join(30_000);
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Producer<byte[], byte[]> breaksAtFirstCommit(Producer<byte[], byte[]> real) {
+    AtomicBoolean broken = new AtomicBoolean();
+    return (Producer<byte[], byte[]>) Proxy.newProxyInstance(Producer.class.getClassLoader(),
+        new Class<?>[] {Producer.class}, (proxy, method, args) -> {
+          if (TRANSACTIONAL.contains(method.getName())) {
+            if (broken.get()) {
+              throw new KafkaException("Cannot execute transactional method because we are in an error state");
+            }
+            if (method.getName().equals("commitTransaction")) {
+              broken.set(true);
+              throw new KafkaException("injected fatal error");
+            }
+          }
+          try {
+            return method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  private static List<String> readCommitted(KafkaSettings settings, String topic, int expected, Duration timeout) {
+    List<String> values = new ArrayList<>();
+    try (var consumer = new KafkaConsumer<byte[], byte[]>(settings.consumer("reader", "reader", 100))) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (values.size() < expected && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          values.add(new String(r.value(), StandardCharsets.UTF_8));
+        }
+      }
+      // anything a late or duplicate commit would add shows up in one more round
+      consumer.poll(Duration.ofSeconds(2)).forEach(r -> values.add(new String(r.value(), StandardCharsets.UTF_8)));
+    }
+    return values;
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
