@@ -11,6 +11,7 @@ import io.ragstream.indexer.generation.LuceneWriters;
 import io.ragstream.ingest.extract.ExtractLimits;
 import io.ragstream.ingest.extract.TikaExtractor;
 import io.ragstream.ingest.source.DocumentPublisher;
+import io.ragstream.ingest.source.FolderWatch;
 import io.ragstream.ingest.source.IngestHttpServer;
 import io.ragstream.query.QueryHttpServer;
 import io.ragstream.query.SearchConfig;
@@ -132,7 +133,8 @@ public final class Ragstream {
     }
   }
 
-  @Command(name = "publish", description = "Publish files (directories recursively) to the ingest topic.")
+  @Command(name = "publish", description = "Publish files (directories recursively) to the ingest topic; with"
+      + " --watch, keep following a folder: new and changed files are re-published, removed files deleted.")
   static final class Publish implements Callable<Integer> {
     @CommandLine.Mixin KafkaOptions kafka = new KafkaOptions();
 
@@ -140,14 +142,57 @@ public final class Ragstream {
 
     @Option(names = "--id", description = "docId for a single file (default: its absolute path)") String id;
 
-    @Parameters(arity = "1..*", paramLabel = "PATH") List<Path> paths;
+    @Option(names = "--watch", paramLabel = "DIR", description = "publish DIR, then follow it until interrupted"
+        + " (docs/OPERATIONS.md: state, debounce, restarts)") Path watch;
+
+    @Option(names = "--ignore", paramLabel = "GLOB", description = "with --watch: skip files whose relative path or"
+        + " name matches (repeatable), e.g. '*.tmp' or 'build/**'") List<String> ignore = new java.util.ArrayList<>();
+
+    @Option(names = "--hidden", description = "with --watch: also publish hidden files (names starting with a dot)")
+    boolean hidden;
+
+    @Option(names = "--interval-ms", defaultValue = "1000", description = "with --watch: time between scans, and"
+        + " how long a file must hold still before it is published (default: ${DEFAULT-VALUE})") long intervalMs;
+
+    @Option(names = "--state", paramLabel = "FILE", description = "with --watch: where the published state is kept"
+        + " (default: DIR/.ragstream-watch.json)") Path stateFile;
+
+    @Parameters(arity = "0..*", paramLabel = "PATH") List<Path> paths = new java.util.ArrayList<>();
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+      if (watch != null) {
+        if (!paths.isEmpty() || id != null) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--watch DIR takes no PATH and no --id");
+        }
+        return watchFolder();
+      }
+      if (paths.isEmpty()) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "give a PATH to publish, or --watch DIR");
+      }
       try (DocumentPublisher publisher = new DocumentPublisher(kafka.settings(), "ragstream-cli")) {
         for (DocumentPublisher.Published p : publisher.publishPaths(paths, tenant, id)) {
           System.out.println("published " + p.docId());
         }
+      }
+      return 0;
+    }
+
+    private int watchFolder() throws Exception {
+      FolderWatch.Settings settings;
+      try {
+        settings = new FolderWatch.Settings(watch, tenant, ignore, hidden, Duration.ofMillis(intervalMs), stateFile);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--watch " + watch + ": " + e.getMessage());
+      }
+      try (DocumentPublisher publisher = new DocumentPublisher(kafka.settings(), "ragstream-watch")) {
+        FolderWatch folder = new FolderWatch(settings, FolderWatch.Target.of(publisher), System.out::println);
+        Thread scanning = Thread.ofPlatform().name("ragstream-watch").start(folder);
+        Runtime.getRuntime().addShutdownHook(new Thread(folder::close, "ragstream-watch-stop"));
+        System.out.println("watching " + settings.root() + " (state " + settings.stateFile() + ")");
+        scanning.join();
       }
       return 0;
     }
