@@ -1,6 +1,7 @@
 package io.ragstream.indexer;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.ragstream.indexer.store.ChunkStore;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -58,6 +60,13 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IndexerWorker.class);
   /** How often the worker asks its target which generation to write. */
   public static final Duration FOLLOW_INTERVAL = Duration.ofMillis(500);
+  /**
+   * Records of the embeddings partitions assigned to this worker that it has yet to index, tagged {@code store}: what
+   * its consumer knows after each poll (log end minus position), so only live workers report it and summing it over
+   * the replicas gives the lag of the generation being written, whatever its consumer group is called. Scaling
+   * triggers use it (deploy/k8s/scaling.yaml): a trigger on a group name would be wrong after the next swap.
+   */
+  public static final String LAG_METER = "ragstream.indexer.lag";
 
   private final IndexTarget target;
   private final KafkaSettings kafka;
@@ -81,6 +90,9 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
   private final Counter deadLetters;
   private final Counter storeFailures;
   private final Counter reembedded;
+  private final AtomicLong lag = new AtomicLong();
+  private final MeterRegistry metrics;
+  private final Gauge lagGauge;
 
   /** A worker writing one store, which the caller owns and closes; it never changes generation. */
   public IndexerWorker(KafkaSettings kafka, String instanceId, ChunkStore store, int maxPollRecords,
@@ -117,6 +129,10 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
     this.deadLetters = metrics.counter("ragstream.stage.records.dlq", "stage", "indexer");
     this.storeFailures = metrics.counter("ragstream.indexer.store.failures", "store", storeName);
     this.reembedded = metrics.counter("ragstream.indexer.chunks.reembedded", "store", storeName);
+    this.metrics = metrics;
+    this.lagGauge = Gauge.builder(LAG_METER, lag, AtomicLong::get).tag("store", storeName)
+        .description("records on this worker's embeddings partitions it has yet to index").strongReference(true)
+        .register(metrics);
   }
 
   /** The consumer group that writes {@code generation} of {@code store}: each generation has its own progress. */
@@ -186,6 +202,7 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
       long nextLook = System.nanoTime() + FOLLOW_INTERVAL.toNanos();
       while (running.get()) {
         ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(500));
+        lag.set(assignedLag(c));
         if (!records.isEmpty()) {
           index(records);
         }
@@ -375,5 +392,16 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // a stopped worker must not keep reporting its last lag (a shared registry outlives it)
+    metrics.remove(lagGauge);
+  }
+
+  /** End minus position over the consumer's assignment; a partition whose end it has not fetched yet counts 0. */
+  private static long assignedLag(KafkaConsumer<byte[], byte[]> c) {
+    long sum = 0;
+    for (TopicPartition partition : c.assignment()) {
+      sum += c.currentLag(partition).orElse(0);
+    }
+    return sum;
   }
 }

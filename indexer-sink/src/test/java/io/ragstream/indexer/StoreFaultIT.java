@@ -129,12 +129,22 @@ class StoreFaultIT {
 
     await().atMost(PATIENCE).until(() -> store.faults() >= 2);
     assertThat(committedLag()).isPositive();
+    // what the scaling trigger reads (deploy/k8s/scaling.yaml): the backlog this worker sees, by store
+    await().atMost(PATIENCE).until(() -> lagGauge() > 0);
     store.mode(FaultyStore.Mode.HEALTHY);
 
     await().atMost(PATIENCE).until(() -> lucene.chunkCount() == ids.size());
     await().atMost(PATIENCE).until(() -> committedLag() == 0);
+    await().atMost(PATIENCE).until(() -> lagGauge() == 0);
     assertAllIndexed(ids);
     assertThat(deadLetterCount()).isZero();
+
+    indexer.close();
+    assertThat(metrics.find(IndexerWorker.LAG_METER).gauges()).as("a stopped worker reports no lag").isEmpty();
+  }
+
+  private double lagGauge() {
+    return metrics.get(IndexerWorker.LAG_METER).tag("store", "lucene").gauge().value();
   }
 
   private void assertAllIndexed(List<String> chunkIds) throws Exception {

@@ -28,4 +28,11 @@ class StoreSettingsSecretsTest {
 
     assertThat(secured.toString()).doesNotContain(KEY).contains("[hidden]", "es.internal");
   }
+
+  @Test
+  void elasticsearchSettingsHideThePasswordButNameTheUser() {
+    ElasticSettings user = ElasticSettings.local("http://elasticsearch:9200").withUser("ragstream", KEY);
+
+    assertThat(user.toString()).doesNotContain(KEY).contains("username=ragstream", "password=[hidden]");
+  }
 }

@@ -160,7 +160,29 @@ final class StoreOptions {
 
   private ElasticSettings elasticSettings() {
     ElasticSettings s = ElasticSettings.local(elasticsearchUrl);
-    String apiKey = System.getenv("RAGSTREAM_ELASTICSEARCH_API_KEY"); // a secret: from the environment, never a flag
+    return elasticSettings(s, System.getenv());
+  }
+
+  /**
+   * Credentials from the environment (secrets, never flags): {@code RAGSTREAM_ELASTICSEARCH_API_KEY}, or
+   * {@code RAGSTREAM_ELASTICSEARCH_USERNAME} with {@code RAGSTREAM_ELASTICSEARCH_PASSWORD} for basic authentication
+   * (docker-compose.yml's node knows only users until someone creates an API key).
+   */
+  static ElasticSettings elasticSettings(ElasticSettings s, Map<String, String> env) {
+    String apiKey = env.get("RAGSTREAM_ELASTICSEARCH_API_KEY");
+    String username = env.get("RAGSTREAM_ELASTICSEARCH_USERNAME");
+    String password = env.get("RAGSTREAM_ELASTICSEARCH_PASSWORD");
+    if ((username == null) != (password == null)) {
+      throw new IllegalArgumentException("RAGSTREAM_ELASTICSEARCH_USERNAME and RAGSTREAM_ELASTICSEARCH_PASSWORD go"
+          + " together: set both or neither");
+    }
+    if (apiKey != null && username != null) {
+      throw new IllegalArgumentException("set RAGSTREAM_ELASTICSEARCH_API_KEY or RAGSTREAM_ELASTICSEARCH_USERNAME/"
+          + "_PASSWORD, not both");
+    }
+    if (username != null) {
+      return s.withUser(username, password);
+    }
     return apiKey == null ? s : new ElasticSettings(s.url(), apiKey, s.alias(), s.refresh(), s.replicas(),
         s.maxAttempts(), s.initialBackoff());
   }

@@ -46,7 +46,7 @@ class AuthenticationHttpTest {
         http.get("/v1/search?q=x", "Authorization", "Bearer wrong"),
         http.post("/v1/answer", "{\"query\": \"x\"}", "X-API-Key", ""),
         http.get("/v1/experiments/x"),
-        http.get("/")}) {
+        http.get("/v1/ops/overview")}) {
       assertThat(response.statusCode()).isEqualTo(401);
       assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> v.startsWith("Bearer"));
       assertThat(JSON.readTree(response.body()).get("error").asText()).contains("API key");

@@ -17,6 +17,8 @@ public final class ElasticClients {
       b.host(settings.url()).jsonMapper(new JacksonJsonpMapper());
       if (settings.apiKey() != null) {
         b.apiKey(settings.apiKey());
+      } else if (settings.username() != null) {
+        b.usernameAndPassword(settings.username(), settings.password());
       }
       return b;
     });

@@ -15,9 +15,12 @@ import java.util.Objects;
  * @param replicas replicas per index: 0 for a single node (a replica could never be assigned: yellow forever)
  * @param maxAttempts bulk attempts for items that failed with 429 or 5xx, before the write fails as a whole
  * @param initialBackoff the first pause between attempts; doubles each time
+ * @param username a native-realm user for HTTP basic authentication (with {@code password}), or null; what a node
+ *     started with only {@code ELASTIC_PASSWORD} (docker-compose.yml) can offer before anyone has created an API key
+ * @param password that user's password, or null
  */
 public record ElasticSettings(String url, String apiKey, String alias, Refresh refresh, int replicas,
-    int maxAttempts, Duration initialBackoff) {
+    int maxAttempts, Duration initialBackoff, String username, String password) {
 
   public static final String DEFAULT_ALIAS = "ragstream-chunks";
 
@@ -32,6 +35,23 @@ public record ElasticSettings(String url, String apiKey, String alias, Refresh r
     if (replicas < 0 || maxAttempts < 1) {
       throw new IllegalArgumentException("replicas must be >= 0 and maxAttempts >= 1");
     }
+    if ((username == null) != (password == null)) {
+      throw new IllegalArgumentException("an Elasticsearch user needs both a username and a password");
+    }
+    if (username != null && apiKey != null) {
+      throw new IllegalArgumentException("give Elasticsearch either an API key or a username and password, not both");
+    }
+  }
+
+  /** Without a user: an API key or nothing. */
+  public ElasticSettings(String url, String apiKey, String alias, Refresh refresh, int replicas, int maxAttempts,
+      Duration initialBackoff) {
+    this(url, apiKey, alias, refresh, replicas, maxAttempts, initialBackoff, null, null);
+  }
+
+  /** The same settings authenticating as {@code username} with {@code password} (basic authentication). */
+  public ElasticSettings withUser(String username, String password) {
+    return new ElasticSettings(url, apiKey, alias, refresh, replicas, maxAttempts, initialBackoff, username, password);
   }
 
   /** A single local node: no replicas, refresh wait_for, 5 attempts from 100 ms. */
@@ -50,13 +70,14 @@ public record ElasticSettings(String url, String apiKey, String alias, Refresh r
   }
 
   /**
-   * Never prints the API key: a record's generated {@code toString} would put it in every log line and error message
-   * that mentions these settings.
+   * Never prints the API key or the password: a record's generated {@code toString} would put them in every log line
+   * and error message that mentions these settings.
    */
   @Override
   public String toString() {
     return "ElasticSettings[url=" + url + ", apiKey=" + (apiKey == null ? "none" : "[hidden]") + ", alias=" + alias
         + ", refresh=" + refresh + ", replicas=" + replicas + ", maxAttempts=" + maxAttempts + ", initialBackoff="
-        + initialBackoff + "]";
+        + initialBackoff + ", username=" + (username == null ? "none" : username) + ", password="
+        + (password == null ? "none" : "[hidden]") + "]";
   }
 }

@@ -66,7 +66,8 @@ import org.xml.sax.SAXException;
  */
 public final class TikaExtractor implements AutoCloseable {
 
-  private static final Set<String> MARKDOWN = Set.of("text/markdown", "text/x-markdown", "text/x-web-markdown");
+  private static final String MARKDOWN_TYPE = "text/markdown";
+  private static final Set<String> MARKDOWN = Set.of(MARKDOWN_TYPE, "text/x-markdown", "text/x-web-markdown");
 
   /** Tika's default mapper drops div, section, code and the like; keeping them keeps paragraph boundaries. */
   private static final HtmlMapper STRUCTURE_MAPPER = new DefaultHtmlMapper() {
@@ -180,12 +181,13 @@ public final class TikaExtractor implements AutoCloseable {
       metadata.set(Metadata.CONTENT_TYPE, contentTypeHint);
     }
     BlockHandler handler = new BlockHandler(limits.writeLimitChars());
-    MediaType type;
+    MediaType detected;
     try (TikaInputStream in = TikaInputStream.get(content)) {
-      type = parser.getDetector().detect(in, metadata).getBaseType();
+      detected = parser.getDetector().detect(in, metadata).getBaseType();
     } catch (IOException e) {
       throw classify(e, "application/octet-stream", sourceName);
     }
+    MediaType type = sniffed(detected, content, metadata, sourceName);
 
     String sourceType = SourceFiles.mediaType(sourceName, type.toString());
     if (sourceType != null) {
@@ -230,6 +232,31 @@ public final class TikaExtractor implements AutoCloseable {
         : PdfBookmarks.insert(extracted, handler.blockPages(), handler.pageCount(), bookmarks);
     return new Extraction(title(metadata, handler, blocks, headingMayBeTitle), language(metadata), type.toString(),
         blocks, usefulMetadata(metadata, truncated), Extraction.hashOf(blocks));
+  }
+
+  /**
+   * Markdown that only its syntax tells apart ({@link TextSniffer}): text/plain from the bytes, and no file extension
+   * that said what it is. A {@code .txt} name is the sender's word for plain text and is kept.
+   */
+  private static MediaType sniffed(MediaType detected, byte[] content, Metadata metadata, String sourceName)
+      throws ExtractionException {
+    if (!detected.equals(MediaType.TEXT_PLAIN) || hasExtension(sourceName)) {
+      return detected;
+    }
+    try {
+      return TextSniffer.isMarkdown(decode(content, metadata)) ? MediaType.parse(MARKDOWN_TYPE) : detected;
+    } catch (IOException | TikaException e) {
+      throw classify(e, detected.toString(), sourceName);
+    }
+  }
+
+  private static boolean hasExtension(String sourceName) {
+    if (sourceName == null) {
+      return false;
+    }
+    String fileName = sourceName.substring(Math.max(sourceName.lastIndexOf('/'), sourceName.lastIndexOf('\\')) + 1);
+    int dot = fileName.lastIndexOf('.');
+    return dot > 0 && dot < fileName.length() - 1;
   }
 
   /** A source file as one code block with its exact text, named by its file name; the chunker parses it. */

@@ -151,6 +151,67 @@ class TikaExtractorTest {
   }
 
   @Test
+  void markdownUploadedWithoutANameOrAMarkdownTypeIsStillMarkdown() throws Exception {
+    String markdown = """
+        # Lighthouse keeping
+
+        Keepers trimmed the **wick** every evening.
+
+        ## Lamps
+
+        - Fresnel lenses
+        - Argand burners
+
+        See [the manual](https://example.org/manual).
+        """;
+    Extraction byName = EXTRACTOR.extract(utf8(markdown), null, "keeping.md");
+
+    // what an HTTP upload without `name` sends: no type, curl's defaults, or text/plain
+    for (String declared : Arrays.asList(null, "text/plain", "text/plain; charset=UTF-8", "application/octet-stream",
+        "application/x-www-form-urlencoded")) {
+      for (String name : Arrays.asList(null, "README", "uploads/notes")) {
+        Extraction sniffed = EXTRACTOR.extract(utf8(markdown), declared, name);
+        assertThat(sniffed.contentType()).as(declared + " / " + name).isEqualTo("text/markdown");
+        assertThat(sniffed.blocks()).as(declared + " / " + name).isEqualTo(byName.blocks());
+      }
+    }
+    assertThat(byName.blocks()).extracting(Block::getKind, Block::getText).contains(
+        tuple(HEADING, "Lighthouse keeping"), tuple(HEADING, "Lamps"), tuple(LIST_ITEM, "Fresnel lenses"));
+    assertThat(EXTRACTOR.extract(utf8("Lighthouse keeping\n==================\n\nKeepers *trimmed* the wick.\n\n"
+        + "Lamps\n-----\n\nFresnel lenses focus the beam.\n"), null, null).blocks())
+        .extracting(Block::getKind, Block::getLevel, Block::getText)
+        .contains(tuple(HEADING, 1, "Lighthouse keeping"), tuple(HEADING, 2, "Lamps"));
+  }
+
+  @Test
+  void textThatOnlyLooksALittleLikeMarkdownStaysPlainText() throws Exception {
+    String prose = """
+        Shopping list for the lighthouse
+
+        1. lamp oil
+        2. wicks
+        #lighthouse #keeping
+        Remember: the boat leaves at six.
+        """;
+    String script = """
+        # settings for the lamp controller
+        interval = 30;
+
+        # how bright, in percent
+        def brightness(level):
+            return level * 2;
+
+        # done
+        """;
+    String named = "# Lighthouse keeping\n\n## Lamps\n\n- Fresnel lenses\n";
+
+    assertThat(EXTRACTOR.extract(utf8(prose), null, null).contentType()).isEqualTo("text/plain");
+    assertThat(EXTRACTOR.extract(utf8(script), "text/plain", null).contentType()).isEqualTo("text/plain");
+    assertThat(EXTRACTOR.extract(utf8(named), null, "notes.txt").contentType()).as("the sender said .txt")
+        .isEqualTo("text/plain");
+  }
+
+  @Test
   void fenceInfoStringsAndHtmlLanguageClassesAreKeptAsBlockLanguages() throws Exception {
     String markdown = """
         # Clients

@@ -19,8 +19,11 @@ import java.util.Set;
  * B's. Naming the key's own tenant, or none, is fine.
  */
 public final class Authentication implements RequestHandler {
-  /** Served without a key: liveness, readiness, Prometheus and the OpenAPI document (no data in any of them). */
-  public static final Set<String> OPEN_PATHS = Set.of("/health", "/ready", "/metrics", "/openapi.json");
+  /**
+   * Served without a key: liveness, readiness, Prometheus, the OpenAPI document and the status page's HTML (no data
+   * in any of them; the page fetches its data with the key the user gives it).
+   */
+  public static final Set<String> OPEN_PATHS = Set.of("/", "/health", "/ready", "/metrics", "/openapi.json");
 
   private static final String TENANT_ATTRIBUTE = "ragstream.tenant";
   private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Bearer realm=\"ragstream\"");

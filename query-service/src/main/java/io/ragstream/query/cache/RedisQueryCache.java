@@ -69,12 +69,15 @@ public final class RedisQueryCache implements QueryCache {
     if (ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("ttl must be positive, got " + ttl);
     }
-    RedisClient client = RedisClient.create(RedisURI.create(uri));
+    RedisURI parsed = RedisURI.create(uri);
+    RedisClient client = RedisClient.create(parsed);
     try {
       return new RedisQueryCache(client, prefix, ttl);
     } catch (RuntimeException e) {
       client.shutdown();
-      throw new IllegalStateException("cannot connect to Redis at " + uri + ": " + e.getMessage(), e);
+      // the host and port only: the URI may carry the password (docker-compose.yml's does)
+      throw new IllegalStateException("cannot connect to Redis at " + parsed.getHost() + ":" + parsed.getPort()
+          + ": " + e.getMessage(), e);
     }
   }
 

@@ -20,7 +20,8 @@ import java.util.Objects;
 /**
  * The built-in status page of the embedded mode: {@code GET /} serves one self-contained HTML page (no external
  * assets, so it works offline), which polls {@code GET /v1/ops/overview} for per-stage lag and throughput, dead-letter
- * counts and recently changed documents, and searches through {@code /v1/search}.
+ * counts and recently changed documents, and searches through {@code /v1/search}. With API keys configured it asks
+ * for one, keeps it in the tab's {@code sessionStorage} and sends it as {@code Authorization: Bearer}.
  */
 public final class StatusPage {
   static final int RECENT = 20;
@@ -46,6 +47,19 @@ public final class StatusPage {
   }
 
   private void page(Request r) throws IOException {
+    serve(r, html);
+  }
+
+  /**
+   * {@code GET /} alone: the page, which holds no data and asks the API for everything with the key it is given
+   * (so {@code /} is open while keys are configured: {@code Authentication.OPEN_PATHS}).
+   */
+  public static RequestHandler page() {
+    byte[] html = resource("index.html");
+    return r -> serve(r, html);
+  }
+
+  private static void serve(Request r, byte[] html) throws IOException {
     Responses.text(r.exchange(), 200, "text/html; charset=utf-8", new String(html, StandardCharsets.UTF_8));
   }
 

@@ -22,14 +22,21 @@ final class RedisServerProcess implements AutoCloseable {
   }
 
   static RedisServerProcess start() throws IOException, InterruptedException {
+    return start(new String[0]);
+  }
+
+  /** With more redis-server arguments, e.g. {@code --requirepass PASSWORD}. */
+  static RedisServerProcess start(String... extraArgs) throws IOException, InterruptedException {
     Path binary = findBinary();
     Assumptions.assumeTrue(binary != null, "redis-server is not installed (apt-get install redis-server): skipped");
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    Process process = new ProcessBuilder(binary.toString(), "--port", Integer.toString(port), "--save", "",
-        "--appendonly", "no", "--bind", "127.0.0.1").redirectErrorStream(true)
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(binary.toString(), "--port",
+        Integer.toString(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"));
+    command.addAll(java.util.List.of(extraArgs));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
@@ -58,6 +65,10 @@ final class RedisServerProcess implements AutoCloseable {
 
   String uri() {
     return "redis://127.0.0.1:" + port + "/0";
+  }
+
+  int port() {
+    return port;
   }
 
   @Override

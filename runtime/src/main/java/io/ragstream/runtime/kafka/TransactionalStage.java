@@ -50,6 +50,14 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
   private final Counter recreations;
 
   /**
+   * The consumer group of {@code stage}: {@code <topic prefix><stage>}, the same for every replica and every index
+   * generation, which is what lag-based scaling (deploy/k8s/scaling.yaml) names.
+   */
+  public static String group(String topicPrefix, String stage) {
+    return topicPrefix + stage;
+  }
+
+  /**
    * @param stage short stage name for logs, metrics, group and transactional ids
    * @param instanceId distinguishes workers of one stage (part of the transactional id)
    */
@@ -74,7 +82,7 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
     this.stage = stage;
     this.inputTopics = List.copyOf(inputTopics);
     this.processor = processor;
-    String group = kafka.topicPrefix() + stage;
+    String group = group(kafka.topicPrefix(), stage);
     this.consumer = new KafkaConsumer<>(kafka.consumer(group, group + "-" + instanceId, maxPollRecords));
     Map<String, Object> producerConfig = kafka.transactionalProducer(group + "-" + instanceId);
     this.producers = () -> producerFactory.apply(producerConfig);
