@@ -76,9 +76,10 @@ public record QueryConfig(int port, String modelId, SearchConfig search, QueryCa
   public static final Setting EXPERIMENTS_FILE = Setting.path("experiments.file", null,
       "A/B experiments definition (docs/QUERY.md)").withEnv(Experiments.FILE_ENV);
   public static final Setting API_KEYS = Setting.string("api-keys", null,
-      "API keys inline: '<sha256> <tenant> [principals]' lines; unset with no file: the API is open")
+      "API keys inline: key=tenant pairs, comma-separated (hashed on load); with no file either: the API is open")
       .withEnv(ApiKeys.KEYS_ENV).asSecret();
-  public static final Setting API_KEYS_FILE = Setting.path("api-keys.file", null, "file of API key lines")
+  public static final Setting API_KEYS_FILE = Setting.path("api-keys.file", null,
+      "file of '<sha256 hex of key> <tenant>' lines")
       .withEnv(ApiKeys.KEYS_FILE_ENV);
 
   public static final List<Setting> SETTINGS = List.of(PORT, RRF_K, CANDIDATES, MAX_K, FUSION, VECTOR_WEIGHT,
