@@ -85,6 +85,21 @@ class StageConfigTest {
   }
 
   @Test
+  void everyVariableOfTheComposeFileAndTheKubernetesManifestsIsKnown() throws Exception {
+    java.util.regex.Pattern variable = java.util.regex.Pattern.compile("RAGSTREAM_[A-Z0-9_]*[A-Z0-9]");
+    Map<String, String> env = new HashMap<>();
+    List<Path> files = new java.util.ArrayList<>(List.of(Path.of("..", "docker-compose.yml")));
+    try (var manifests = java.nio.file.Files.list(Path.of("..", "deploy", "k8s"))) {
+      manifests.filter(f -> f.toString().endsWith(".yaml")).forEach(files::add);
+    }
+    for (Path file : files) {
+      variable.matcher(java.nio.file.Files.readString(file)).results().forEach(m -> env.put(m.group(), "x"));
+    }
+    assertThat(env).containsKeys("RAGSTREAM_BOOTSTRAP", "RAGSTREAM_QUERY_CACHE");
+    StageCatalog.rejectUnknownVariables(env);
+  }
+
+  @Test
   void extractLimitsAreSettable() {
     ExtractConfig defaults = (ExtractConfig) config("extract", Map.of(), Map.of());
     assertThat(defaults.maxPollRecords()).isEqualTo(16);

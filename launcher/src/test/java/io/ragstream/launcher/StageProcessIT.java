@@ -67,6 +67,25 @@ class StageProcessIT {
   }
 
   @Test
+  void queryStageServesTheApiTheStatusPageAndTheCacheOnItsPort(@TempDir Path dataDir) throws Exception {
+    Process process = stage("query", dataDir, "--instance", "it-3");
+    try {
+      int port = readyPort(process, "query");
+      await().atMost(Duration.ofSeconds(90)).until(() -> get(port, "/ready").statusCode() == 200);
+      assertThat(get(port, "/v1/search?q=lighthouse").statusCode()).isEqualTo(200);
+      assertThat(get(port, "/").statusCode()).as("the status page").isEqualTo(200);
+      assertThat(get(port, "/v1/ops/overview").statusCode()).isEqualTo(200);
+      // the query cache is wired in stage mode too (before, `stage query` had none: its meter said cache="none")
+      assertThat(get(port, "/metrics").body()).contains("ragstream_query_cache_total{cache=\"caffeine\"");
+      process.destroy();
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(process.exitValue()).isZero();
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  @Test
   void indexerWhoseWorkerDiesExitsWithSeventy(@TempDir Path dataDir) throws Exception {
     // the generation pointer is unreadable (a directory): the indexer cannot know which generation to write, a fatal
     // error of its worker, which must end the process rather than leave it alive and idle

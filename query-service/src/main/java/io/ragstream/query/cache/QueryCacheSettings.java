@@ -63,11 +63,13 @@ public record QueryCacheSettings(Kind kind, Duration ttl, long maxEntries, Strin
       }
       parsed = Kind.REDIS;
       redisUri = kind.strip();
-    } else try {
-      parsed = Kind.valueOf(kind.strip().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("RAGSTREAM_QUERY_CACHE must be caffeine, redis (or a redis:// URI) or off,"
-          + " got " + kind, e);
+    } else {
+      try {
+        parsed = Kind.valueOf(kind.strip().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("RAGSTREAM_QUERY_CACHE must be caffeine, redis (or a redis:// URI) or"
+            + " off, got " + kind, e);
+      }
     }
     Duration ttl;
     String ttlText = env.getOrDefault("RAGSTREAM_QUERY_CACHE_TTL", DEFAULT_TTL.toString());
