@@ -232,7 +232,8 @@ class QueryHttpServerTest {
   void readyFollowsTheReadinessCheck() throws Exception {
     HttpResponse<String> notReady = get("/ready");
     assertThat(notReady.statusCode()).isEqualTo(503);
-    assertThat(JSON.readTree(notReady.body())).isEqualTo(JSON.readTree("{\"status\":\"NOT_READY\"}"));
+    assertThat(JSON.readTree(notReady.body())).isEqualTo(
+        JSON.readTree("{\"status\":\"NOT_READY\",\"reason\":\"not ready\"}"));
 
     ready.set(true);
 
