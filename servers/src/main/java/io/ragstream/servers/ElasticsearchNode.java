@@ -508,7 +508,8 @@ public final class ElasticsearchNode {
     return Optional.empty();
   }
 
-  static void deleteTree(Path root) throws IOException {
+  /** Deletes a directory tree (a node's directory between runs; as root, also what the node's user wrote). */
+  public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
     }
