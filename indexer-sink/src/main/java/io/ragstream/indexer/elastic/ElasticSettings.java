@@ -15,14 +15,21 @@ import java.util.Objects;
  * @param replicas replicas per index: 0 for a single node (a replica could never be assigned: yellow forever)
  * @param maxAttempts bulk attempts for items that failed with 429 or 5xx, before the write fails as a whole
  * @param initialBackoff the first pause between attempts; doubles each time
- * @param username a native-realm user for HTTP basic authentication (with {@code password}), or null; what a node
- *     started with only {@code ELASTIC_PASSWORD} (docker-compose.yml) can offer before anyone has created an API key
- * @param password that user's password, or null
- */
+  * @param analyzer the analyzer of the searched text fields, a built-in or one the cluster defines. The default,
+  *     {@value #DEFAULT_ANALYZER}, exists in every distribution, including the core-only one Maven Central publishes
+  *     (no analysis-common module: no {@code english}); on a full Elasticsearch {@code english} adds stemming and
+  *     English stop words, like the Lucene store's analyzer (docs/STORES.md)
+  * @param username a native-realm user for HTTP basic authentication (with {@code password}), or null; what a node
+  *     started with only {@code ELASTIC_PASSWORD} (docker-compose.yml) can offer before anyone has created an API key
+  * @param password that user's password, or null
+  */
 public record ElasticSettings(String url, String apiKey, String alias, Refresh refresh, int replicas,
-    int maxAttempts, Duration initialBackoff, String username, String password) {
+    int maxAttempts, Duration initialBackoff, String analyzer, String username, String password) {
 
   public static final String DEFAULT_ALIAS = "ragstream-chunks";
+
+  /** Built into every Elasticsearch distribution (Unicode word segmentation, lower-casing, no stemming). */
+  public static final String DEFAULT_ANALYZER = "standard";
 
   public ElasticSettings {
     Objects.requireNonNull(url, "url");
@@ -35,6 +42,10 @@ public record ElasticSettings(String url, String apiKey, String alias, Refresh r
     if (replicas < 0 || maxAttempts < 1) {
       throw new IllegalArgumentException("replicas must be >= 0 and maxAttempts >= 1");
     }
+    if (analyzer == null || !analyzer.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+      throw new IllegalArgumentException("elasticsearch analyzer must be an analyzer name such as "
+          + DEFAULT_ANALYZER + " or english, got " + analyzer);
+    }
     if ((username == null) != (password == null)) {
       throw new IllegalArgumentException("an Elasticsearch user needs both a username and a password");
     }
@@ -43,20 +54,39 @@ public record ElasticSettings(String url, String apiKey, String alias, Refresh r
     }
   }
 
-  /** Without a user: an API key or nothing. */
+  /** With the given analyzer and no user: an API key or nothing. */
   public ElasticSettings(String url, String apiKey, String alias, Refresh refresh, int replicas, int maxAttempts,
-      Duration initialBackoff) {
-    this(url, apiKey, alias, refresh, replicas, maxAttempts, initialBackoff, null, null);
+      Duration initialBackoff, String analyzer) {
+    this(url, apiKey, alias, refresh, replicas, maxAttempts, initialBackoff, analyzer, null, null);
   }
 
   /** The same settings authenticating as {@code username} with {@code password} (basic authentication). */
   public ElasticSettings withUser(String username, String password) {
-    return new ElasticSettings(url, apiKey, alias, refresh, replicas, maxAttempts, initialBackoff, username, password);
+    return new ElasticSettings(url, apiKey, alias, refresh, replicas, maxAttempts, initialBackoff, analyzer, username,
+        password);
   }
 
-  /** A single local node: no replicas, refresh wait_for, 5 attempts from 100 ms. */
+  /** With the {@value #DEFAULT_ANALYZER} analyzer. */
+  public ElasticSettings(String url, String apiKey, String alias, Refresh refresh, int replicas, int maxAttempts,
+      Duration initialBackoff) {
+    this(url, apiKey, alias, refresh, replicas, maxAttempts, initialBackoff, DEFAULT_ANALYZER);
+  }
+
+  /** A single local node: no replicas, refresh wait_for, 5 attempts from 100 ms, the standard analyzer. */
   public static ElasticSettings local(String url) {
     return new ElasticSettings(url, null, DEFAULT_ALIAS, Refresh.WaitFor, 0, 5, Duration.ofMillis(100));
+  }
+
+  /** These settings with another alias (each alias is its own set of generations). */
+  public ElasticSettings withAlias(String value) {
+    return new ElasticSettings(url, apiKey, value, refresh, replicas, maxAttempts, initialBackoff, analyzer, username,
+        password);
+  }
+
+  /** These settings with another text analyzer. */
+  public ElasticSettings withAnalyzer(String value) {
+    return new ElasticSettings(url, apiKey, alias, refresh, replicas, maxAttempts, initialBackoff, value, username,
+        password);
   }
 
   /** The index holding one generation. */
@@ -77,7 +107,7 @@ public record ElasticSettings(String url, String apiKey, String alias, Refresh r
   public String toString() {
     return "ElasticSettings[url=" + url + ", apiKey=" + (apiKey == null ? "none" : "[hidden]") + ", alias=" + alias
         + ", refresh=" + refresh + ", replicas=" + replicas + ", maxAttempts=" + maxAttempts + ", initialBackoff="
-        + initialBackoff + ", username=" + (username == null ? "none" : username) + ", password="
-        + (password == null ? "none" : "[hidden]") + "]";
+        + initialBackoff + ", analyzer=" + analyzer + ", username=" + (username == null ? "none" : username)
+        + ", password=" + (password == null ? "none" : "[hidden]") + "]";
   }
 }

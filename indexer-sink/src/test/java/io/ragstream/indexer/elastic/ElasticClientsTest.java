@@ -69,6 +69,6 @@ class ElasticClientsTest {
     ElasticSettings local = ElasticSettings.local(url);
     assertThatThrownBy(() -> local.withUser("ragstream", null)).hasMessageContaining("both a username and a password");
     assertThatThrownBy(() -> new ElasticSettings(url, "key", local.alias(), local.refresh(), local.replicas(),
-        local.maxAttempts(), local.initialBackoff(), "ragstream", "pw")).hasMessageContaining("not both");
+        local.maxAttempts(), local.initialBackoff(), local.analyzer(), "ragstream", "pw")).hasMessageContaining("not both");
   }
 }
