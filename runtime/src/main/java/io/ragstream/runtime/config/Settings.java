@@ -20,6 +20,9 @@ public final class Settings {
   /** Where a value came from. */
   public enum Source { FLAG, ENV, DEFAULT, UNSET }
 
+  private static final java.util.regex.Pattern USERINFO_PASSWORD =
+      java.util.regex.Pattern.compile("(://[^:/@\\s]*:)[^@/\\s]*@");
+
   /** One resolved setting; {@code value} is null when unset. */
   public record Value(Setting setting, String value, Source source) {
     /** The value as shown to people: secrets are hidden. */
@@ -27,7 +30,11 @@ public final class Settings {
       if (value == null) {
         return "";
       }
-      return setting.isSecret() && !value.isEmpty() ? "[hidden]" : value;
+      if (setting.isSecret() && !value.isEmpty()) {
+        return "[hidden]";
+      }
+      // a URL may carry a password (redis://:pw@host, http://user:pw@host): shown without it
+      return USERINFO_PASSWORD.matcher(value).replaceAll("$1[hidden]@");
     }
   }
 

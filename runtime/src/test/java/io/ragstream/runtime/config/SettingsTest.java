@@ -83,6 +83,14 @@ class SettingsTest {
   }
 
   @Test
+  void aPasswordInsideAUrlIsHiddenToo() {
+    Setting cache = Setting.string("demo.cache", "off", "cache");
+    Settings s = Settings.resolve(List.of(cache), Map.of(), Map.of("RAGSTREAM_DEMO_CACHE", "redis://:s3cr3t@redis:6379"));
+    assertThat(s.describe()).contains("redis://:[hidden]@redis:6379").doesNotContain("s3cr3t");
+    assertThat(s.string(cache)).isEqualTo("redis://:s3cr3t@redis:6379");
+  }
+
+  @Test
   void aDeclarationWithAnInvalidDefaultFailsAtOnce() {
     assertThatThrownBy(() -> Setting.integer("demo.n", 0, 1, 5, "n")).isInstanceOf(IllegalArgumentException.class);
   }
