@@ -296,7 +296,13 @@ public final class ElasticsearchNode {
    */
   public static void awaitHealth(URI url, Health health, Duration timeout, Process process)
       throws IOException, InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+      pollHealth(http, url, health, timeout, process);
+    }
+  }
+
+  private static void pollHealth(HttpClient http, URI url, Health health, Duration timeout, Process process)
+      throws IOException, InterruptedException {
     ObjectMapper json = new ObjectMapper();
     Instant deadline = Instant.now().plus(timeout);
     HttpRequest request = HttpRequest.newBuilder(url.resolve(
