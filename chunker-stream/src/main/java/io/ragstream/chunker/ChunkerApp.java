@@ -3,10 +3,12 @@ package io.ragstream.chunker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.runtime.stage.Health;
 import io.ragstream.schemas.RegistryAvroSerde;
 import io.ragstream.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -15,14 +17,20 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs the chunker topology: exactly-once, local state under the data directory, poison records to its DLQ. */
-public final class ChunkerApp implements AutoCloseable {
+/**
+ * Runs the chunker topology: exactly-once, local state under the data directory, poison records to its DLQ. Its
+ * {@link Health}: ready while the Streams client runs (or rebalances); failed once the client is in {@code ERROR},
+ * or shuts down without {@link #close()} having been called, since it never processes again after that.
+ */
+public final class ChunkerApp implements Health, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkerApp.class);
   /** Between a registry failure and the replacement thread: keeps an outage from becoming a tight restart loop. */
   static final Duration REGISTRY_RETRY_PAUSE = Duration.ofSeconds(5);
 
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
+  private volatile boolean closing;
+  private volatile Throwable failure;
 
   public ChunkerApp(KafkaSettings kafka, Path stateDir, DocumentChunker chunker, short replicationFactor,
       MeterRegistry metrics) {
@@ -37,7 +45,24 @@ public final class ChunkerApp implements AutoCloseable {
     props.put(StreamsConfig.producerPrefix("max.request.size"), KafkaSettings.MAX_RECORD_BYTES);
     this.streams =
         new KafkaStreams(ChunkerTopology.build(kafka.topicPrefix(), kafka.serdes(), chunker, metrics), props);
-    streams.setUncaughtExceptionHandler(ChunkerApp::onStreamThreadFailure);
+    streams.setUncaughtExceptionHandler(e -> {
+      StreamThreadExceptionResponse response = onStreamThreadFailure(e);
+      if (response != StreamThreadExceptionResponse.REPLACE_THREAD && failure == null) {
+        failure = e;
+      }
+      return response;
+    });
+    streams.setStateListener((now, before) -> {
+      if (closing) {
+        return;
+      }
+      if (now == KafkaStreams.State.ERROR) {
+        fail(new IllegalStateException("chunker Streams client is in state ERROR"));
+      } else if (now == KafkaStreams.State.PENDING_SHUTDOWN || now == KafkaStreams.State.NOT_RUNNING) {
+        fail(new IllegalStateException("chunker Streams client shut down unexpectedly (" + before + " -> " + now
+            + ")"));
+      }
+    });
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(metrics);
   }
@@ -88,8 +113,36 @@ public final class ChunkerApp implements AutoCloseable {
     return streams.state();
   }
 
+  private void fail(Throwable cause) {
+    if (failure == null) {
+      failure = cause;
+    }
+    LOG.error("chunker stopped: {}", cause.getMessage(), failure);
+  }
+
+  @Override
+  public Optional<String> notReady() {
+    Throwable f = failure;
+    if (f != null) {
+      return Optional.of("chunker failed: " + f);
+    }
+    KafkaStreams.State state = streams.state();
+    return state.isRunningOrRebalancing() && !closing ? Optional.empty()
+        : Optional.of("chunker Streams client is " + state);
+  }
+
+  @Override
+  public Optional<Throwable> failure() {
+    Throwable f = failure;
+    if (f == null && streams.state() == KafkaStreams.State.ERROR) {
+      return Optional.of(new IllegalStateException("chunker Streams client is in state ERROR"));
+    }
+    return Optional.ofNullable(f);
+  }
+
   @Override
   public void close() {
+    closing = true;
     // Leave the group: Streams stays a member by default, so a restarted (or the remaining) instance would wait out
     // session.timeout.ms (45 s) in a rebalance before processing again, and this close would wait with it.
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

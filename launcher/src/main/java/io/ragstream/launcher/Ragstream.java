@@ -15,7 +15,9 @@ import io.ragstream.ingest.source.IngestHttpServer;
 import io.ragstream.query.QueryHttpServer;
 import io.ragstream.query.SearchConfig;
 import io.ragstream.query.SearchService;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.ragstream.runtime.Metrics;
+import io.ragstream.runtime.stage.CompositeStage;
 import io.ragstream.runtime.http.HttpJson;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
@@ -292,94 +294,75 @@ public final class Ragstream {
       KafkaSettings settings = kafka.settings();
       TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), replication, Topics.ALL,
           Duration.ofSeconds(60));
-      CountDownLatch stopped = new CountDownLatch(1);
-      AutoCloseable running = switch (stage) {
-        case "extract" -> thread(Stages.extract(settings, instance, TikaExtractor.isolated(ExtractLimits.DEFAULTS), Metrics.registry()));
-        case "chunker" -> {
-          EmbeddingModel m = EmbeddingModels.load(model);
-          ChunkerApp app = Stages.chunker(settings, dataDir.resolve("streams"), m, replication, Metrics.registry());
-          app.start();
-          yield app;
-        }
-        case "embedder" -> thread(Stages.embedder(settings, instance, model, dataDir.resolve("embedding-cache"),
-            Metrics.registry()));
-        case "indexer" -> {
-          if (stores.isLucene()) {
-            // Lucene follows the generation pointer, so a replay's swap moves the writes without a restart.
-            LuceneWriters writers = new LuceneWriters(new LuceneGenerations(dataDir.resolve("index")));
-            ModelReembedder reembedder = new ModelReembedder();
-            AutoCloseable worker = thread(Stages.indexer(settings, instance, writers, generation, reembedder,
-                Metrics.registry()));
-            yield () -> {
-              worker.close();
-              reembedder.close();
-              writers.close();
-            };
+      MeterRegistry metrics = Metrics.registry();
+      CompositeStage handle = new CompositeStage(stage);
+      try {
+        switch (stage) {
+          case "extract" -> handle.worker("extract", Stages.extract(settings, instance,
+              handle.resource(TikaExtractor.isolated(ExtractLimits.DEFAULTS)), metrics));
+          case "chunker" -> {
+            EmbeddingModel m = handle.resource(EmbeddingModels.load(model));
+            // per replica: two chunkers on one data directory must never share (and lock) one state directory
+            ChunkerApp app = handle.part(Stages.chunker(settings, dataDir.resolve("streams").resolve(instance), m,
+                replication, metrics));
+            app.start();
           }
-          // One worker per store: each has its own consumer group, so a slow store never holds back another, and
-          // each follows its own alias, so a replay's swap moves the writes without a restart.
-          StoreOptions.Opened opened = stores.generations(dataDir);
-          int dimension = EmbeddingModels.spec(model).dimension();
-          ModelReembedder reembedder = new ModelReembedder(); // Qdrant only: Elasticsearch holds no vectors
-          List<AutoCloseable> workers = new java.util.ArrayList<>();
-          try {
-            for (StoreOptions.StoreGenerations store : opened.stores()) {
-              StoreOptions.serveIfUnserved(store, generation, dimension);
+          case "embedder" -> handle.worker("embedder", Stages.embedder(settings, instance, model,
+              dataDir.resolve("embedding-cache"), metrics));
+          case "indexer" -> startIndexer(handle, settings, instance, metrics);
+          case "query" -> {
+            var searcher = stores.openSearcher(dataDir, generation);
+            if (searcher instanceof AutoCloseable closeable) {
+              handle.resource(closeable);
             }
-          } catch (Exception e) {
-            reembedder.close();
-            opened.close();
-            throw e;
+            var search = handle.resource(new SearchService(searcher,
+                handle.resource(EmbeddingModels.load(model, OnnxOptions.forQueries())), SearchConfig.defaults(),
+                metrics));
+            QueryHttpServer server = handle.resource(new QueryHttpServer(port == null ? 8080 : port, search,
+                searcher, handle));
+            handle.resource(Stages.operations(server, settings, metrics));
+            server.start();
+            handle.httpPort(server.port());
           }
-          for (StoreOptions.StoreGenerations store : opened.stores()) {
-            IndexTarget target = IndexTarget.following(store.catalog(), generation,
-                g -> store.open(g, dimension));
-            workers.add(thread(Stages.indexer(settings, instance, store.name(), target, reembedder,
-                Metrics.registry())));
+          case "status" -> handle.worker("status", Stages.status(settings, instance, metrics));
+          case "ingest" -> {
+            DocumentPublisher publisher = handle.resource(new DocumentPublisher(settings, "ragstream-ingest-http"));
+            IngestHttpServer server = handle.resource(new IngestHttpServer(port == null ? 8081 : port, publisher,
+                StackConfig.DEFAULT_MAX_UPLOAD_BYTES, () -> handle, metrics));
+            handle.httpPort(server.port());
           }
-          yield () -> {
-            for (AutoCloseable worker : workers) {
-              worker.close(); // stops polling; its last batch is committed to the store or re-read later
-            }
-            reembedder.close();
-            opened.close();
-          };
+          default -> throw new CommandLine.ParameterException(new CommandLine(this),
+              "unknown stage '" + stage + "': extract, chunker, embedder, indexer, status, query or ingest");
         }
-        case "query" -> {
-          var searcher = stores.openSearcher(dataDir, generation);
-          var search = new SearchService(searcher, EmbeddingModels.load(model, OnnxOptions.forQueries()), SearchConfig.defaults(),
-              Metrics.registry());
-          QueryHttpServer server = new QueryHttpServer(port == null ? 8080 : port, search, searcher, () -> true);
-          AutoCloseable operations = Stages.operations(server, settings, Metrics.registry());
-          server.start();
-          yield () -> {
-            server.close();
-            operations.close();
-          };
-        }
-        case "status" -> thread(Stages.status(settings, instance, Metrics.registry()));
-        case "ingest" -> new IngestHttpServer(port == null ? 8081 : port,
-            new DocumentPublisher(settings, "ragstream-ingest-http"), StackConfig.DEFAULT_MAX_UPLOAD_BYTES);
-        default -> throw new CommandLine.ParameterException(new CommandLine(this),
-            "unknown stage '" + stage + "': extract, chunker, embedder, indexer, status, query or ingest");
-      };
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          running.close();
-        } catch (Exception e) {
-          System.err.println("error while stopping " + stage + ": " + e);
-        } finally {
-          stopped.countDown();
-        }
-      }));
-      System.out.println("ragstream stage " + stage + " running against " + settings.bootstrap());
-      stopped.await();
-      return 0;
+      } catch (Exception e) {
+        handle.close();
+        throw e;
+      }
+      return StageProcess.run(handle, port == null ? 0 : port, metrics);
     }
 
-    private static <T extends Runnable & AutoCloseable> AutoCloseable thread(T worker) {
-      Thread.ofPlatform().name("ragstream-stage").start(worker);
-      return worker;
+    private void startIndexer(CompositeStage handle, KafkaSettings settings, String instance, MeterRegistry metrics)
+        throws Exception {
+      if (stores.isLucene()) {
+        // Lucene follows the generation pointer, so a replay's swap moves the writes without a restart.
+        LuceneWriters writers = handle.resource(new LuceneWriters(new LuceneGenerations(dataDir.resolve("index"))));
+        ModelReembedder reembedder = handle.resource(new ModelReembedder());
+        handle.worker("indexer", Stages.indexer(settings, instance, writers, generation, reembedder, metrics));
+        return;
+      }
+      // One worker per store: each has its own consumer group, so a slow store never holds back another, and
+      // each follows its own alias, so a replay's swap moves the writes without a restart.
+      StoreOptions.Opened opened = handle.resource(stores.generations(dataDir));
+      int dimension = EmbeddingModels.spec(model).dimension();
+      ModelReembedder reembedder = handle.resource(new ModelReembedder()); // Qdrant only: ES holds no vectors
+      for (StoreOptions.StoreGenerations store : opened.stores()) {
+        StoreOptions.serveIfUnserved(store, generation, dimension);
+      }
+      for (StoreOptions.StoreGenerations store : opened.stores()) {
+        IndexTarget target = IndexTarget.following(store.catalog(), generation, g -> store.open(g, dimension));
+        handle.worker("indexer-" + store.name(), Stages.indexer(settings, instance, store.name(), target,
+            reembedder, metrics));
+      }
     }
   }
 

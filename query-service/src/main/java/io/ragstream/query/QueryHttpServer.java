@@ -18,6 +18,8 @@ import io.ragstream.runtime.http.Request;
 import io.ragstream.runtime.http.Responses;
 import io.ragstream.runtime.http.Router;
 import io.ragstream.runtime.http.SafeHandler;
+import io.ragstream.runtime.stage.Health;
+import io.ragstream.runtime.stage.HealthRoutes;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -72,7 +74,7 @@ public final class QueryHttpServer implements AutoCloseable {
 
   private final SearchService search;
   private final ChunkSearcher searcher;
-  private final BooleanSupplier ready;
+  private final Health health;
   private final HttpServer server;
   private final Router router;
   private volatile Function<String, Optional<Map<String, Object>>> pipeline = docId -> Optional.empty();
@@ -88,9 +90,18 @@ public final class QueryHttpServer implements AutoCloseable {
    */
   public QueryHttpServer(int port, SearchService search, ChunkSearcher searcher, BooleanSupplier ready)
       throws IOException {
+    this(port, search, searcher, Health.of(Objects.requireNonNull(ready, "ready")));
+  }
+
+  /**
+   * Binds the port; {@link #start()} begins serving. {@code /ready} and {@code /health} answer from {@code health}
+   * ({@link HealthRoutes}), asked on every request: the query stage passes itself, so readiness drops when its cache
+   * invalidator or status view dies.
+   */
+  public QueryHttpServer(int port, SearchService search, ChunkSearcher searcher, Health health) throws IOException {
     this.search = Objects.requireNonNull(search, "search");
     this.searcher = Objects.requireNonNull(searcher, "searcher");
-    this.ready = Objects.requireNonNull(ready, "ready");
+    this.health = Objects.requireNonNull(health, "health");
     // without an LLM endpoint the answer is extractive, and says so
     this.answerer = new ExtractiveAnswerer(search);
     this.router = new Router()
@@ -100,10 +111,8 @@ public final class QueryHttpServer implements AutoCloseable {
         .post("/v1/feedback", this::feedback)
         .get("/v1/experiments/{name}", this::experiment)
         .get("/v1/documents/{docId...}", this::document)
-        .get("/openapi.json", r -> Responses.json(r.exchange(), 200, OpenApi.document()))
-        .get("/health", r -> Responses.json(r.exchange(), 200, Map.of("status", "UP")))
-        .get("/ready", this::ready)
-        .get("/metrics", r -> Responses.text(r.exchange(), 200, PROMETHEUS_CONTENT_TYPE, Metrics.scrape()));
+        .get("/openapi.json", r -> Responses.json(r.exchange(), 200, OpenApi.document()));
+    HealthRoutes.register(router, () -> this.health, Metrics.registry());
     this.server = HttpServers.create(port, SafeHandler.wrap(r -> new Authentication(apiKeys, router).handle(r)));
   }
 
@@ -284,16 +293,5 @@ public final class QueryHttpServer implements AutoCloseable {
     });
     progress.ifPresent(p -> body.put("pipeline", p));
     Responses.json(r.exchange(), 200, body);
-  }
-
-  private void ready(Request r) throws IOException {
-    boolean isReady;
-    try {
-      isReady = ready.getAsBoolean();
-    } catch (RuntimeException e) {
-      // a failing check means not ready; a 500 would read as "the probe endpoint is broken"
-      isReady = false;
-    }
-    Responses.json(r.exchange(), isReady ? 200 : 503, Map.of("status", isReady ? "READY" : "NOT_READY"));
   }
 }

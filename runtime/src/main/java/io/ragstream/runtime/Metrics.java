@@ -1,6 +1,7 @@
 package io.ragstream.runtime;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -21,5 +22,29 @@ public final class Metrics {
   /** The Prometheus text exposition of every meter. */
   public static String scrape() {
     return REGISTRY.scrape();
+  }
+
+  /**
+   * The Prometheus text of {@code registry}: itself if it is a Prometheus registry, else the first Prometheus
+   * registry inside a composite, else the process-wide one (a registry Prometheus cannot read has nothing to show).
+   */
+  public static String scrape(MeterRegistry registry) {
+    PrometheusMeterRegistry prometheus = prometheus(registry);
+    return (prometheus == null ? REGISTRY : prometheus).scrape();
+  }
+
+  private static PrometheusMeterRegistry prometheus(MeterRegistry registry) {
+    if (registry instanceof PrometheusMeterRegistry p) {
+      return p;
+    }
+    if (registry instanceof CompositeMeterRegistry composite) {
+      for (MeterRegistry child : composite.getRegistries()) {
+        PrometheusMeterRegistry p = prometheus(child);
+        if (p != null) {
+          return p;
+        }
+      }
+    }
+    return null;
   }
 }

@@ -8,6 +8,11 @@ import io.ragstream.runtime.http.Request;
 import io.ragstream.runtime.http.Responses;
 import io.ragstream.runtime.http.Router;
 import io.ragstream.runtime.http.SafeHandler;
+import io.ragstream.runtime.stage.Health;
+import io.ragstream.runtime.stage.HealthRoutes;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.ragstream.runtime.Metrics;
+import java.util.function.Supplier;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,10 +29,19 @@ public final class IngestHttpServer implements AutoCloseable {
   private final HttpServer server;
 
   public IngestHttpServer(int port, DocumentPublisher publisher, long maxBodyBytes) throws IOException {
+    this(port, publisher, maxBodyBytes, () -> Health.of(() -> true), Metrics.registry());
+  }
+
+  /**
+   * Binds and starts serving, with {@code /health}, {@code /ready} and {@code /metrics} answered from {@code health}
+   * and {@code metrics} ({@link HealthRoutes}).
+   */
+  public IngestHttpServer(int port, DocumentPublisher publisher, long maxBodyBytes,
+      Supplier<? extends Health> health, MeterRegistry metrics) throws IOException {
     Router router = new Router()
         .post("/v1/documents", request -> upload(request, publisher, maxBodyBytes))
-        .delete("/v1/documents/{docId...}", request -> delete(request, publisher))
-        .get("/health", request -> Responses.json(request.exchange(), 200, Map.of("status", "UP")));
+        .delete("/v1/documents/{docId...}", request -> delete(request, publisher));
+    HealthRoutes.register(router, health, metrics);
     this.server = HttpServers.create(port, SafeHandler.wrap(router));
     server.start();
   }
