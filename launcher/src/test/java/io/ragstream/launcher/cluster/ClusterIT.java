@@ -2,6 +2,7 @@ package io.ragstream.launcher.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,6 +52,8 @@ class ClusterIT {
 
   @Test
   void survivesKilledStagesAndBrokerWithoutLosingOrDuplicatingAndStopsCleanly() throws Exception {
+    assumeTrue(io.ragstream.servers.Executables.find("redis-server").isPresent(),
+        "redis-server is not installed (apt-get install redis-server): the cluster's query cache needs it");
     String store = store();
     deleteTree(DIR);
     Files.createDirectories(DIR);
