@@ -127,7 +127,7 @@ public final class ChunkerApp implements Health, AutoCloseable {
       return Optional.of("chunker failed: " + f);
     }
     KafkaStreams.State state = streams.state();
-    return state.isRunningOrRebalancing() && !closing ? Optional.empty()
+    return state == KafkaStreams.State.RUNNING && !closing ? Optional.empty()
         : Optional.of("chunker Streams client is " + state);
   }
 

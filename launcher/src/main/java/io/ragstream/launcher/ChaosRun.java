@@ -2,14 +2,24 @@ package io.ragstream.launcher;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.ragstream.chunker.ChunkerApp;
+import io.ragstream.chunker.ChunkerStage;
+import io.ragstream.chunker.ChunkerStageConfig;
+import io.ragstream.embedder.EmbedderConfig;
+import io.ragstream.embedder.EmbedderStage;
+import io.ragstream.embedder.EmbedderStageConfig;
+import io.ragstream.embedding.OnnxEmbeddingModel;
+import io.ragstream.indexer.IndexTarget;
+import io.ragstream.indexer.IndexerConfig;
+import io.ragstream.indexer.IndexerStage;
+import io.ragstream.ingest.ExtractConfig;
+import io.ragstream.ingest.ExtractStage;
+import io.ragstream.runtime.stage.StageHandle;
 import io.ragstream.chunker.ChunkerConfig;
 import io.ragstream.chunker.DocumentChunker;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
 import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.indexer.store.StoredChunk;
-import io.ragstream.ingest.extract.ExtractLimits;
 import io.ragstream.ingest.extract.Extraction;
 import io.ragstream.ingest.extract.ExtractionException;
 import io.ragstream.ingest.extract.TikaExtractor;
@@ -36,7 +46,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * The chaos experiment behind {@code ragstream bench chaos} and {@code ChaosIT}: every stage runs as its own
@@ -119,14 +128,19 @@ final class ChaosRun {
     TopicAdmin.ensureTopics(kafkaSettings.bootstrap(), kafkaSettings.topicPrefix(), (short) 1, Topics.ALL,
         Duration.ofSeconds(60));
     try (EmbeddingModel model = EmbeddingModels.load(EmbeddingModels.ALL_MINILM_L6_V2.id());
-        LuceneStore store = LuceneStore.open(dataDir.resolve("index").resolve("g1"), "g1");
-        TikaExtractor extractor = TikaExtractor.isolated(ExtractLimits.DEFAULTS)) {
+        LuceneStore store = LuceneStore.open(dataDir.resolve("index").resolve("g1"), "g1")) {
+      // the stages as every mode starts them (their modules' start calls), on the harness's shared model and store
+      IndexerStage.Stores indexed = new IndexerStage.Stores(List.of(new IndexerStage.Target(store.name(),
+          IndexTarget.fixed(store))), null, List.of());
+      ChunkerStageConfig chunking = new ChunkerStageConfig("0", dataDir, (short) 1, model.id(), Map.of(), 0);
+      EmbedderStageConfig embedding = new EmbedderStageConfig("0", model.id(), null, EmbedderConfig.defaults(), 0);
       List<Slot> slots = List.of(
-          new Slot("extract", () -> new WorkerUnit(Stages.extract(kafkaSettings, "0", extractor, metrics))),
-          new Slot("chunker", () -> new ChunkerUnit(Stages.chunker(kafkaSettings, dataDir.resolve("streams"), model,
-              (short) 1, metrics))),
-          new Slot("embedder", () -> new WorkerUnit(Stages.embedder(kafkaSettings, "0", model, metrics))),
-          new Slot("indexer", () -> new WorkerUnit(Stages.indexer(kafkaSettings, "0", store, metrics))));
+          new Slot("extract", () -> ExtractStage.start(ExtractConfig.defaults("0"), kafkaSettings, metrics)),
+          new Slot("chunker", () -> ChunkerStage.start(chunking, kafkaSettings, metrics, model)),
+          new Slot("embedder", () -> EmbedderStage.start(embedding, kafkaSettings, metrics,
+              (OnnxEmbeddingModel) model)),
+          new Slot("indexer", () -> IndexerStage.start(IndexerConfig.defaults("0", "g1"), kafkaSettings, metrics,
+              indexed)));
       slots.forEach(Slot::start);
       try {
         Thread publisher = Thread.ofPlatform().name("chaos-publisher").start(() -> publish(kafkaSettings, plans));
@@ -321,68 +335,13 @@ final class ChaosRun {
         Duration.ofNanos(System.nanoTime() - start));
   }
 
-  /** A running stage the harness can kill. */
-  private interface Unit {
-    void kill();
-
-    boolean crashed();
-  }
-
-  /** A plain-consumer stage on its own thread: killing it closes its clients mid-batch. */
-  private static final class WorkerUnit implements Unit {
-    private final AutoCloseable worker;
-    private final Thread thread;
-
-    <W extends Runnable & AutoCloseable> WorkerUnit(W worker) {
-      this.worker = worker;
-      this.thread = Thread.ofPlatform().name("chaos-" + worker.getClass().getSimpleName()).start(worker);
-    }
-
-    @Override
-    public void kill() {
-      try {
-        worker.close();
-        thread.join(Duration.ofSeconds(60));
-      } catch (Exception e) {
-        throw new IllegalStateException("cannot stop " + worker.getClass().getSimpleName(), e);
-      }
-    }
-
-    @Override
-    public boolean crashed() {
-      return !thread.isAlive();
-    }
-  }
-
-  /** The Kafka Streams chunker; it counts as crashed once Streams gave up (ERROR) or stopped. */
-  private static final class ChunkerUnit implements Unit {
-    private final ChunkerApp app;
-
-    ChunkerUnit(ChunkerApp app) {
-      this.app = app;
-      app.start();
-    }
-
-    @Override
-    public void kill() {
-      app.close();
-    }
-
-    @Override
-    public boolean crashed() {
-      KafkaStreams.State state = app.state();
-      return state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR
-          || state == KafkaStreams.State.NOT_RUNNING;
-    }
-  }
-
   /** One stage's place in the pipeline: whatever instance runs there now. */
   private final class Slot {
     private final String name;
-    private final Supplier<Unit> factory;
-    private Unit current;
+    private final Supplier<StageHandle> factory;
+    private StageHandle current;
 
-    Slot(String name, Supplier<Unit> factory) {
+    Slot(String name, Supplier<StageHandle> factory) {
       this.name = name;
       this.factory = factory;
     }
@@ -409,7 +368,7 @@ final class ChaosRun {
     synchronized void kill() {
       if (current != null) {
         long start = System.nanoTime();
-        current.kill();
+        current.close(); // closes its clients mid-batch: what a crash leaves behind, to Kafka and the store
         current = null;
         log.println("chaos: killed " + name + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
       }
@@ -417,10 +376,10 @@ final class ChaosRun {
 
     /** A stage that died on its own (not killed by the harness) is restarted, like a supervisor would. */
     synchronized void reviveIfCrashed() {
-      if (current != null && current.crashed()) {
-        log.println("chaos: " + name + " crashed on its own; restarting it");
+      if (current != null && current.failure().isPresent()) {
+        log.println("chaos: " + name + " crashed on its own; restarting it: " + current.failure().get());
         revived.incrementAndGet();
-        current.kill();
+        current.close();
         current = null;
         start();
       }

@@ -1,33 +1,35 @@
 package io.ragstream.launcher;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.ragstream.chunker.ChunkerApp;
+import io.ragstream.chunker.ChunkerStage;
+import io.ragstream.chunker.ChunkerStageConfig;
+import io.ragstream.embedder.EmbedderStage;
+import io.ragstream.embedder.EmbedderStageConfig;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
+import io.ragstream.embedding.ModelSettings;
 import io.ragstream.embedding.OnnxOptions;
-import io.ragstream.indexer.IndexerWorker;
+import io.ragstream.indexer.IndexerConfig;
+import io.ragstream.indexer.IndexerStage;
 import io.ragstream.indexer.generation.GenerationSwitchingSearcher;
 import io.ragstream.indexer.generation.LuceneGenerations;
 import io.ragstream.indexer.generation.LuceneWriters;
 import io.ragstream.indexer.lucene.LuceneReadOnlySearcher;
-import io.ragstream.ingest.extract.ExtractLimits;
-import io.ragstream.ingest.extract.TikaExtractor;
-import io.ragstream.ingest.source.DocumentPublisher;
-import io.ragstream.ingest.source.IngestHttpServer;
-import io.ragstream.query.QueryHttpServer;
-import io.ragstream.query.SearchConfig;
-import io.ragstream.query.SearchService;
-import io.ragstream.query.answer.Answerers;
-import io.ragstream.query.expand.QueryExpanders;
-import io.ragstream.query.experiment.Experiments;
-import io.ragstream.query.cache.CacheInvalidator;
-import io.ragstream.query.cache.QueryCache;
-import io.ragstream.query.cache.QueryCacheSettings;
-import io.ragstream.query.rerank.OnnxCrossEncoder;
+import io.ragstream.ingest.ExtractConfig;
+import io.ragstream.ingest.ExtractStage;
+import io.ragstream.ingest.IngestConfig;
+import io.ragstream.ingest.IngestStage;
+import io.ragstream.query.QueryConfig;
+import io.ragstream.query.QueryStage;
+import io.ragstream.query.StatusConfig;
+import io.ragstream.query.StatusStage;
+import io.ragstream.runtime.config.CommonSettings;
+import io.ragstream.runtime.config.Settings;
 import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
-import io.ragstream.runtime.kafka.TransactionalStage;
+import io.ragstream.runtime.stage.Health;
+import io.ragstream.runtime.stage.StageHandle;
 import io.ragstream.schemas.Topics;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,9 +37,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
-import org.apache.kafka.streams.KafkaStreams;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,23 +52,32 @@ public final class EmbeddedStack implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedStack.class);
 
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
-  private final List<Thread> workers = new ArrayList<>();
+  private final List<StageHandle> stages = new ArrayList<>();
   private final StackConfig config;
   private EmbeddedKafka kafka;
   private KafkaSettings settings;
-  private ChunkerApp chunker;
-  private QueryHttpServer query;
-  private IngestHttpServer ingest;
-  private IndexerWorker indexer;
+  private StageHandle chunker;
+  private StageHandle query;
+  private StageHandle ingest;
+  private IndexerStage indexer;
 
   private EmbeddedStack(StackConfig config) {
     this.config = config;
   }
 
   public static EmbeddedStack start(StackConfig config, MeterRegistry metrics) throws IOException {
+    return start(config, metrics, System.getenv());
+  }
+
+  /**
+   * Starts the stack with the stages' settings read from {@code env} ({@code RAGSTREAM_*}: chunking, embedder
+   * batching, search, the query cache, LLM answers, ...), the stack's own config winning over them.
+   */
+  public static EmbeddedStack start(StackConfig config, MeterRegistry metrics, Map<String, String> env)
+      throws IOException {
     EmbeddedStack stack = new EmbeddedStack(config);
     try {
-      stack.startAll(metrics);
+      stack.startAll(metrics, env);
       return stack;
     } catch (IOException | RuntimeException e) {
       stack.close();
@@ -74,12 +85,32 @@ public final class EmbeddedStack implements AutoCloseable {
     }
   }
 
-  private void startAll(MeterRegistry metrics) throws IOException {
+  /** A stage's settings: the stack's config as flags, then the environment, then the defaults. */
+  private Settings settings(String stage, Map<String, String> env) {
+    Map<String, String> flags = new HashMap<>();
+    flags.put(CommonSettings.DATA_DIR.key(), config.dataDir().toAbsolutePath().toString());
+    flags.put(CommonSettings.TOPIC_PREFIX.key(), config.topicPrefix());
+    flags.put(CommonSettings.BOOTSTRAP.key(), kafka.bootstrapServers());
+    flags.put(CommonSettings.INSTANCE.key(), "0"); // one replica; a stable id keeps transactional ids across restarts
+    flags.put(CommonSettings.REPLICATION.key(), "1");
+    flags.put(ModelSettings.MODEL.key(), config.modelId());
+    flags.put(IndexerConfig.GENERATION.key(), config.generation());
+    flags.put(QueryConfig.PORT.key(), Integer.toString(config.httpPort()));
+    flags.put(IngestConfig.PORT.key(), Integer.toString(config.ingestPort()));
+    flags.put(IngestConfig.MAX_UPLOAD.key(), Long.toString(config.maxUploadBytes()));
+    Map<String, String> declared = new HashMap<>();
+    StageCatalog.settings(stage).forEach(s -> declared.put(s.key(), s.key()));
+    flags.keySet().retainAll(declared.keySet());
+    return Settings.resolve(StageCatalog.settings(stage), flags, env);
+  }
+
+  private void startAll(MeterRegistry metrics, Map<String, String> env) throws IOException {
+    StageCatalog.rejectUnknownVariables(env);
     Path dataDir = config.dataDir().toAbsolutePath();
     kafka = register(EmbeddedKafka.start(dataDir, config.kafkaPort()));
+    // the in-process broker is plaintext: the RAGSTREAM_KAFKA_* client overrides are for external clusters
     settings = new KafkaSettings(kafka.bootstrapServers(), config.topicPrefix()).withSerdes(config.serdes());
-    TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), (short) 1, Topics.ALL,
-        Duration.ofSeconds(60));
+    TopicAdmin.ensureTopics(settings, (short) 1, Topics.ALL, Duration.ofSeconds(60));
 
     // the chunker counts tokens with it and the query service embeds queries with it; the embedder stage loads its
     // own instance with batch settings
@@ -95,61 +126,35 @@ public final class EmbeddedStack implements AutoCloseable {
           LuceneReadOnlySearcher.DEFAULT_REFRESH_INTERVAL));
     }
     ModelReembedder reembedder = register(new ModelReembedder());
-    // parsing runs in a child JVM: a parser hang or out-of-memory costs a child restart, never the stage
-    TikaExtractor extractor = register(TikaExtractor.isolated(ExtractLimits.DEFAULTS));
 
-    startWorker("extract", Stages.extract(settings, "0", extractor, metrics));
-    chunker = register(Stages.chunker(settings, dataDir.resolve("streams"), model, (short) 1, metrics));
-    chunker.start();
-    startWorker("embedder", Stages.embedder(settings, "0", config.modelId(), dataDir.resolve("embedding-cache"),
-        metrics));
-    indexer = Stages.indexer(settings, "0", writers, config.generation(), reembedder, metrics);
-    startWorker("indexer", indexer);
-    startWorker("status", Stages.status(settings, "0", metrics));
-
-    SearchService.Builder searchBuilder = SearchService.builder(searcher, model).config(SearchConfig.defaults())
-        .registry(metrics);
-    // the query cache (RAGSTREAM_QUERY_CACHE, docs/QUERY.md) is positioned on the index events before serving
-    Optional<QueryCache> cache = QueryCacheSettings.fromEnvironment(System.getenv()).open().map(this::register);
-    if (cache.isPresent()) {
-      startWorker("cache-invalidator", new CacheInvalidator(settings, cache.get(), "ragstream-query-cache"));
-      searchBuilder.cache(cache.get(), searcher::currentGeneration); // a swap makes cached answers stale
-    }
-    String rerankerDir = System.getenv("RAGSTREAM_RERANKER_MODEL"); // optional: model.onnx + tokenizer.json
-    if (rerankerDir != null && !rerankerDir.isBlank()) {
-      searchBuilder.reranker(register(OnnxCrossEncoder.load(Path.of(rerankerDir))));
-    }
-    QueryExpanders.fromEnvironment(System.getenv()).ifPresent(searchBuilder::expander); // RAGSTREAM_LLM_*
-    SearchService search = register(searchBuilder.build());
-    query = register(new QueryHttpServer(config.httpPort(), search, searcher, this::isReady));
-    query.answerer(Answerers.fromEnvironment(System.getenv(), search)); // RAGSTREAM_LLM_*, else extractive
-    query.experiments(register(Experiments.fromEnvironment(System.getenv(), search))); // RAGSTREAM_EXPERIMENTS_FILE
-    if (query.isOpen()) {
-      LOG.warn("query API is open: no API keys configured (RAGSTREAM_API_KEYS_FILE or RAGSTREAM_API_KEYS); "
-          + "every request may name any tenant, so keep port {} to localhost", query.port());
-    }
-    register(Stages.operations(query, settings, metrics));
-    query.start();
-    DocumentPublisher publisher = register(new DocumentPublisher(settings, "ragstream-ingest-http"));
-    ingest = register(new IngestHttpServer(config.ingestPort(), publisher, config.maxUploadBytes()));
+    // the same stages, assembled by the same calls, as `ragstream stage NAME` runs
+    stage(ExtractStage.start(ExtractConfig.from(settings(ExtractStage.NAME, env), env), settings, metrics));
+    chunker = stage(ChunkerStage.start(ChunkerStageConfig.from(settings(ChunkerStage.NAME, env), env), settings,
+        metrics, model));
+    stage(EmbedderStage.start(EmbedderStageConfig.from(settings(EmbedderStage.NAME, env), env), settings, metrics));
+    indexer = stage(IndexerStage.start(IndexerConfig.from(settings(IndexerStage.NAME, env), env), settings, metrics,
+        new IndexerStage.Stores(List.of(new IndexerStage.Target("lucene",
+            writers.followingPointer(config.generation()))), reembedder, List.of())));
+    stage(StatusStage.start(StatusConfig.from(settings(StatusStage.NAME, env), env), settings, metrics));
+    List<StageHandle> pipeline = List.copyOf(stages);
+    // the query API's readiness covers the whole stack, as `up` serves one pipeline
+    query = stage(QueryStage.start(QueryConfig.from(settings(QueryStage.NAME, env)), settings, metrics,
+        new QueryStage.Store(searcher, searcher::currentGeneration, List.of()), model, Health.all(pipeline)));
+    ingest = stage(IngestStage.start(IngestConfig.from(settings(IngestStage.NAME, env)), settings, metrics));
     awaitChunkerRunning(Duration.ofSeconds(120));
   }
 
-  private void startWorker(String name, Runnable worker) {
-    Thread thread = Thread.ofPlatform().name("ragstream-" + name).unstarted(worker);
-    thread.setUncaughtExceptionHandler((t, e) -> LOG.error("stage {} died", name, e));
-    workers.add(thread);
-    if (worker instanceof AutoCloseable closeable) {
-      register(closeable);
-    }
-    thread.start();
+  private <T extends StageHandle> T stage(T handle) {
+    stages.add(handle);
+    return register(handle);
   }
 
   private void awaitChunkerRunning(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (chunker.state() != KafkaStreams.State.RUNNING) {
-      if (chunker.state() == KafkaStreams.State.ERROR || System.nanoTime() > deadline) {
-        throw new IllegalStateException("chunker did not reach RUNNING (state " + chunker.state() + ")");
+    while (!chunker.isReady()) {
+      if (chunker.failure().isPresent() || System.nanoTime() > deadline) {
+        throw new IllegalStateException("chunker did not reach RUNNING: " + chunker.notReady().orElse("")
+            + chunker.failure().map(f -> " (" + f + ")").orElse(""));
       }
       try {
         Thread.sleep(100);
@@ -160,10 +165,14 @@ public final class EmbeddedStack implements AutoCloseable {
     }
   }
 
-  /** Ready: the chunker runs and every worker thread is alive. */
+  /** Ready: every stage is (the chunker's Streams client runs and every worker thread is alive). */
   public boolean isReady() {
-    return chunker != null && chunker.state() == KafkaStreams.State.RUNNING
-        && workers.stream().allMatch(Thread::isAlive);
+    return !stages.isEmpty() && stages.stream().allMatch(StageHandle::isReady);
+  }
+
+  /** The stages, in start order. */
+  public List<StageHandle> stages() {
+    return List.copyOf(stages);
   }
 
   /** The generation the live indexer writes now (it follows a swap within about a second). */
@@ -180,11 +189,11 @@ public final class EmbeddedStack implements AutoCloseable {
   }
 
   public int httpPort() {
-    return query.port();
+    return query.httpPort();
   }
 
   public int ingestPort() {
-    return ingest.port();
+    return ingest.httpPort();
   }
 
   private <T extends AutoCloseable> T register(T closeable) {

@@ -1,5 +1,6 @@
 package io.ragstream.launcher;
 
+import io.ragstream.chunker.ChunkerStage;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
 import io.ragstream.indexer.generation.GenerationCatalog;
@@ -139,7 +140,8 @@ final class GenerationCommands {
           built.add(target.open(generation, embedder.dimension()));
         }
         ReplayPlan plan = from.equals("chunks") ? ReplayPlan.chunks(embedder, settings.serdes())
-            : ReplayPlan.documents(Stages.documentChunker(chunkerTokens == null ? embedder : chunkerTokens), embedder,
+            : ReplayPlan.documents(ChunkerStage.documentChunker(chunkerTokens == null ? embedder : chunkerTokens,
+                ChunkerSettings.fromEnvironment()), embedder,
                 settings.serdes());
         long started = System.nanoTime();
         System.out.printf("replaying %s from its beginning into generation %s of %s (model %s)%n",

@@ -17,7 +17,10 @@ import io.ragstream.query.SearchConfig;
 import io.ragstream.query.SearchService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.ragstream.runtime.Metrics;
-import io.ragstream.runtime.stage.CompositeStage;
+import io.ragstream.runtime.config.CommonSettings;
+import io.ragstream.runtime.config.KafkaClientOverrides;
+import io.ragstream.runtime.stage.StageHandle;
+import java.util.Map;
 import io.ragstream.runtime.http.HttpJson;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
@@ -47,13 +50,13 @@ import picocli.CommandLine.Parameters;
 @Command(name = "ragstream", mixinStandardHelpOptions = true, version = "ragstream 0.1.0",
     description = "Event-driven ingestion and indexing pipeline for retrieval-augmented generation.",
     subcommands = {Ragstream.Up.class, Ragstream.Publish.class, Ragstream.Delete.class, Ragstream.Search.class,
-        Ragstream.Status.class, Ragstream.Lag.class, Ragstream.Stage.class, DemoCommand.class,
+        Ragstream.Status.class, Ragstream.Lag.class, Ragstream.Stage.class, ConfigCommand.class, DemoCommand.class,
         DlqCommand.class, EvalCommand.class, BenchCommand.class, GenerationCommands.Replay.class,
         GenerationCommands.Generations.class, io.ragstream.launcher.cluster.ClusterCommand.class})
 public final class Ragstream {
 
   public static void main(String[] args) {
-    int code = new CommandLine(new Ragstream())
+    int code = commandLine()
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           cmd.getErr().println("ragstream " + cmd.getCommandName() + ": " + e.getMessage());
           return 1;
@@ -62,17 +65,54 @@ public final class Ragstream {
     System.exit(code);
   }
 
+  /**
+   * The command line with {@code --help}/{@code -h} and {@code --version} on every command and subcommand, and
+   * {@code help [COMMAND]} on every command that has subcommands ({@code ragstream help up},
+   * {@code ragstream bench help query}).
+   */
+  static CommandLine commandLine() {
+    CommandLine root = new CommandLine(new Ragstream());
+    addHelp(root);
+    return root;
+  }
+
+  private static void addHelp(CommandLine command) {
+    if (!command.getCommandSpec().mixinStandardHelpOptions()) {
+      command.getCommandSpec().mixinStandardHelpOptions(true);
+    }
+    if (command.getCommandSpec().version().length == 0) {
+      command.getCommandSpec().version("ragstream 0.1.0");
+    }
+    if (command.getSubcommands().isEmpty() || command.getCommandSpec().userObject() instanceof CommandLine.HelpCommand) {
+      return;
+    }
+    for (CommandLine sub : new java.util.ArrayList<>(command.getSubcommands().values())) {
+      addHelp(sub);
+    }
+    if (!command.getSubcommands().containsKey("help")) {
+      command.addSubcommand("help", new CommandLine.HelpCommand());
+    }
+  }
+
   static class KafkaOptions {
-    @Option(names = "--bootstrap", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap servers")
+    @Option(names = "--bootstrap", defaultValue = "${env:RAGSTREAM_BOOTSTRAP:-127.0.0.1:9092}",
+        description = "Kafka bootstrap servers (env RAGSTREAM_BOOTSTRAP; default 127.0.0.1:9092)")
     String bootstrap;
 
-    @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX, description = "topic name prefix")
+    @Option(names = "--topic-prefix", defaultValue = "${env:RAGSTREAM_TOPIC_PREFIX:-" + Topics.DEFAULT_PREFIX + "}",
+        description = "topic name prefix (env RAGSTREAM_TOPIC_PREFIX)")
     String prefix;
+
+    @Option(names = "--kafka-config", paramLabel = "FILE", defaultValue = "${env:RAGSTREAM_KAFKA_CONFIG_FILE}",
+        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for every client (env"
+            + " RAGSTREAM_KAFKA_CONFIG_FILE); RAGSTREAM_KAFKA_<PROPERTY> variables override single properties")
+    Path kafkaConfig;
 
     @CommandLine.Mixin SerdeOptions serdes = new SerdeOptions();
 
     KafkaSettings settings() {
-      return new KafkaSettings(bootstrap, prefix).withSerdes(serdes.settings());
+      return new KafkaSettings(bootstrap, prefix, KafkaClientOverrides.load(kafkaConfig, System.getenv()))
+          .withSerdes(serdes.settings());
     }
   }
 
@@ -261,108 +301,38 @@ public final class Ragstream {
     }
   }
 
-  @Command(name = "stage", description = "Run one stage as its own process against an external Kafka.")
+  @Command(name = "stage", description = "Run one stage as its own process against an external Kafka: serves"
+      + " /health, /ready and /metrics, prints 'ragstream stage NAME ready on port P', exits 70 when the stage fails"
+      + " (a supervisor restarts it) and 0 on SIGTERM.")
   static final class Stage implements Callable<Integer> {
-    @CommandLine.Mixin KafkaOptions kafka = new KafkaOptions();
-
     @Parameters(paramLabel = "STAGE", description = "extract | chunker | embedder | indexer | status | query | ingest")
     String stage;
 
-    @Option(names = "--data-dir", defaultValue = "data", description = "Streams state / Lucene index location")
-    Path dataDir;
-
-    @Option(names = "--instance", description = "worker id, unique per stage and replica (part of its transactional"
-        + " id); default: $RAGSTREAM_INSTANCE, else the host name (unique per container), else 0")
-    String instanceOption;
-
-    @Option(names = "--port", description = "HTTP port (query: 8080, ingest: 8081)") Integer port;
-
-    @Option(names = "--model", defaultValue = "all-minilm-l6-v2") String model;
-
-    @Option(names = "--replication", defaultValue = "1", description = "replication of topics/changelogs")
-    short replication;
-
-    @CommandLine.Mixin StoreOptions stores = new StoreOptions();
-
-    @Option(names = "--generation", defaultValue = "g1", description = "index generation to write and read until"
-        + " the first swap (then both follow it: Lucene's CURRENT pointer, the Qdrant and Elasticsearch aliases)")
-    String generation;
+    @CommandLine.Mixin StageOptions options = new StageOptions();
 
     @Override
     public Integer call() throws Exception {
-      String instance = InstanceIds.resolve(instanceOption, System.getenv());
-      KafkaSettings settings = kafka.settings();
-      TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), replication, Topics.ALL,
-          Duration.ofSeconds(60));
-      MeterRegistry metrics = Metrics.registry();
-      CompositeStage handle = new CompositeStage(stage);
-      try {
-        switch (stage) {
-          case "extract" -> handle.worker("extract", Stages.extract(settings, instance,
-              handle.resource(TikaExtractor.isolated(ExtractLimits.DEFAULTS)), metrics));
-          case "chunker" -> {
-            EmbeddingModel m = handle.resource(EmbeddingModels.load(model));
-            // per replica: two chunkers on one data directory must never share (and lock) one state directory
-            ChunkerApp app = handle.part(Stages.chunker(settings, dataDir.resolve("streams").resolve(instance), m,
-                replication, metrics));
-            app.start();
-          }
-          case "embedder" -> handle.worker("embedder", Stages.embedder(settings, instance, model,
-              dataDir.resolve("embedding-cache"), metrics));
-          case "indexer" -> startIndexer(handle, settings, instance, metrics);
-          case "query" -> {
-            var searcher = stores.openSearcher(dataDir, generation);
-            if (searcher instanceof AutoCloseable closeable) {
-              handle.resource(closeable);
-            }
-            var search = handle.resource(new SearchService(searcher,
-                handle.resource(EmbeddingModels.load(model, OnnxOptions.forQueries())), SearchConfig.defaults(),
-                metrics));
-            QueryHttpServer server = handle.resource(new QueryHttpServer(port == null ? 8080 : port, search,
-                searcher, handle));
-            handle.resource(Stages.operations(server, settings, metrics));
-            server.start();
-            handle.httpPort(server.port());
-          }
-          case "status" -> handle.worker("status", Stages.status(settings, instance, metrics));
-          case "ingest" -> {
-            DocumentPublisher publisher = handle.resource(new DocumentPublisher(settings, "ragstream-ingest-http"));
-            IngestHttpServer server = handle.resource(new IngestHttpServer(port == null ? 8081 : port, publisher,
-                StackConfig.DEFAULT_MAX_UPLOAD_BYTES, () -> handle, metrics));
-            handle.httpPort(server.port());
-          }
-          default -> throw new CommandLine.ParameterException(new CommandLine(this),
-              "unknown stage '" + stage + "': extract, chunker, embedder, indexer, status, query or ingest");
-        }
-      } catch (Exception e) {
-        handle.close();
-        throw e;
+      if (!StageCatalog.NAMES.contains(stage)) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "unknown stage '" + stage + "': "
+            + String.join(", ", StageCatalog.NAMES));
       }
-      return StageProcess.run(handle, port == null ? 0 : port, metrics);
+      Map<String, String> env = System.getenv();
+      StageCatalog.rejectUnknownVariables(env);
+      io.ragstream.runtime.config.Settings settings = StageCatalog.resolve(stage, options.flags(stage), env);
+      KafkaSettings kafka = CommonSettings.kafka(settings, env);
+      System.err.println("ragstream stage " + stage + ": " + kafka); // secrets hidden
+      short replication = (short) settings.integer(CommonSettings.REPLICATION);
+      TopicAdmin.ensureTopics(kafka, replication, Topics.ALL, Duration.ofSeconds(60));
+      MeterRegistry metrics = Metrics.registry();
+      StageHandle handle = StageCatalog.start(stage, settings, env, kafka, metrics, options.stores);
+      int port = settings.integer(settings.values().stream().map(v -> v.setting())
+          .filter(s -> s.key().equals(stage + ".port")).findFirst().orElseThrow());
+      return StageProcess.run(handle, port, metrics);
     }
 
-    private void startIndexer(CompositeStage handle, KafkaSettings settings, String instance, MeterRegistry metrics)
-        throws Exception {
-      if (stores.isLucene()) {
-        // Lucene follows the generation pointer, so a replay's swap moves the writes without a restart.
-        LuceneWriters writers = handle.resource(new LuceneWriters(new LuceneGenerations(dataDir.resolve("index"))));
-        ModelReembedder reembedder = handle.resource(new ModelReembedder());
-        handle.worker("indexer", Stages.indexer(settings, instance, writers, generation, reembedder, metrics));
-        return;
-      }
-      // One worker per store: each has its own consumer group, so a slow store never holds back another, and
-      // each follows its own alias, so a replay's swap moves the writes without a restart.
-      StoreOptions.Opened opened = handle.resource(stores.generations(dataDir));
-      int dimension = EmbeddingModels.spec(model).dimension();
-      ModelReembedder reembedder = handle.resource(new ModelReembedder()); // Qdrant only: ES holds no vectors
-      for (StoreOptions.StoreGenerations store : opened.stores()) {
-        StoreOptions.serveIfUnserved(store, generation, dimension);
-      }
-      for (StoreOptions.StoreGenerations store : opened.stores()) {
-        IndexTarget target = IndexTarget.following(store.catalog(), generation, g -> store.open(g, dimension));
-        handle.worker("indexer-" + store.name(), Stages.indexer(settings, instance, store.name(), target,
-            reembedder, metrics));
-      }
+    /** The Kafka settings this command line and {@code env} give the stage. */
+    KafkaSettings kafka(Map<String, String> env) {
+      return CommonSettings.kafka(StageCatalog.resolve(stage, options.flags(stage), env), env);
     }
   }
 

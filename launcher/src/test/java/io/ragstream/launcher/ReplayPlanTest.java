@@ -1,5 +1,6 @@
 package io.ragstream.launcher;
 
+import io.ragstream.chunker.ChunkerStage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ragstream.embedding.EmbeddingModel;
@@ -41,7 +42,7 @@ class ReplayPlanTest {
 
   @Test
   void aTombstoneDeletesEveryChunkTheReplayWroteForTheDocument() {
-    ReplayPlan plan = ReplayPlan.documents(Stages.documentChunker(model), model, SerdeSettings.SINGLE_OBJECT);
+    ReplayPlan plan = ReplayPlan.documents(ChunkerStage.documentChunker(model, java.util.Map.of()), model, SerdeSettings.SINGLE_OBJECT);
     WriteBatch first = plan.plan(List.of(doc("a", "h1", "Alpha", "First section about owls.", "Beta",
         "Second section about whales."), doc("b", "h2", "Gamma", "Only section about ferns.")));
     assertThat(first.upserts()).extracting(StoredChunk::docId).contains("a", "b");
@@ -60,7 +61,7 @@ class ReplayPlanTest {
 
   @Test
   void aDeleteThenARepublishInOneBatchKeepsTheLatestVersion() {
-    ReplayPlan plan = ReplayPlan.documents(Stages.documentChunker(model), model, SerdeSettings.SINGLE_OBJECT);
+    ReplayPlan plan = ReplayPlan.documents(ChunkerStage.documentChunker(model, java.util.Map.of()), model, SerdeSettings.SINGLE_OBJECT);
 
     WriteBatch batch = plan.plan(List.of(doc("c", "h1", "Delta", "Text about comets."), tombstone("c"),
         doc("d", "h2", "Eps", "Text about moss."), doc("d", "h3", "Eps", "Text about lichen."), tombstone("c")));
@@ -73,7 +74,7 @@ class ReplayPlanTest {
 
   @Test
   void aNewVersionDeletesVanishedChunksAndEmbedsOnlyNewOnes() {
-    ReplayPlan plan = ReplayPlan.documents(Stages.documentChunker(model), model, SerdeSettings.SINGLE_OBJECT);
+    ReplayPlan plan = ReplayPlan.documents(ChunkerStage.documentChunker(model, java.util.Map.of()), model, SerdeSettings.SINGLE_OBJECT);
     WriteBatch v1 = plan.plan(List.of(doc("e", "h1", "Alpha", "Unchanged section about owls.", "Beta",
         "Old section about whales.")));
 
@@ -88,7 +89,7 @@ class ReplayPlanTest {
 
   @Test
   void anUndecodableVersionIsSkippedCountedAndKeepsThePreviousChunks() {
-    ReplayPlan plan = ReplayPlan.documents(Stages.documentChunker(model), model, SerdeSettings.SINGLE_OBJECT);
+    ReplayPlan plan = ReplayPlan.documents(ChunkerStage.documentChunker(model, java.util.Map.of()), model, SerdeSettings.SINGLE_OBJECT);
     plan.plan(List.of(doc("f", "h1", "Alpha", "Section about owls.")));
     long chunks = plan.expectedChunks();
 

@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.ragstream.chunker.ChunkerApp;
+import io.ragstream.chunker.ChunkerStage;
+import io.ragstream.chunker.ChunkerStageConfig;
+import io.ragstream.ingest.ExtractConfig;
+import io.ragstream.ingest.ExtractStage;
+import io.ragstream.runtime.stage.StageHandle;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
 import io.ragstream.indexer.lucene.LuceneStore;
-import io.ragstream.ingest.extract.ExtractLimits;
-import io.ragstream.ingest.extract.TikaExtractor;
 import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.query.QueryHttpServer;
 import io.ragstream.query.SearchConfig;
@@ -20,7 +22,6 @@ import io.ragstream.query.answer.Answerers;
 import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
-import io.ragstream.runtime.kafka.TransactionalStage;
 import io.ragstream.schemas.Topics;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -66,8 +67,7 @@ class SecretsIT {
     try (LogCapture capture = new LogCapture(Level.INFO);
         EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0);
         EmbeddingModel model = EmbeddingModels.load(EmbeddingModels.ALL_MINILM_L6_V2.id());
-        LuceneStore store = LuceneStore.open(dataDir.resolve("index"), "g1");
-        TikaExtractor extractor = TikaExtractor.isolated(ExtractLimits.DEFAULTS, 256)) {
+        LuceneStore store = LuceneStore.open(dataDir.resolve("index"), "g1")) {
       KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX, Map.of(
           "security.protocol", "PLAINTEXT",
           "sasl.mechanism", "PLAIN",
@@ -78,14 +78,15 @@ class SecretsIT {
       LOG.info("starting stages with {}", settings); // what an operator's start-up log line would show
       TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), (short) 1, Topics.ALL,
           Duration.ofSeconds(60));
-      try (TransactionalStage extract = Stages.extract(settings, "0", extractor, metrics);
-          ChunkerApp chunker = Stages.chunker(settings, dataDir.resolve("streams"), model, (short) 1, metrics);
+      ExtractConfig extractConfig = ExtractConfig.defaults("0");
+      try (StageHandle extract = ExtractStage.start(new ExtractConfig("0", extractConfig.limits(),
+              extractConfig.maxPollRecords(), 256, 0), settings, metrics);
+          StageHandle chunker = ChunkerStage.start(new ChunkerStageConfig("0", dataDir, (short) 1, model.id(),
+              Map.of(), 0), settings, metrics, model);
           DocumentPublisher publisher = new DocumentPublisher(settings, "secrets-it");
           SearchService search = SearchService.builder(store, model).config(SearchConfig.defaults())
               .registry(metrics).build();
           QueryHttpServer query = new QueryHttpServer(0, search, store, () -> true)) {
-        Thread.ofPlatform().name("secrets-extract").start(extract);
-        chunker.start();
         query.answerer(Answerers.fromEnvironment(Map.of("RAGSTREAM_LLM_BASE_URL",
             "http://127.0.0.1:" + llm.getAddress().getPort() + "/v1", "RAGSTREAM_LLM_MODEL", "gpt-test",
             "RAGSTREAM_LLM_API_KEY", LLM_KEY), search));

@@ -52,11 +52,22 @@ public record QueryCacheSettings(Kind kind, Duration ttl, long maxEntries, Strin
   /** Reads the variables above; an invalid value throws, naming the variable. */
   public static QueryCacheSettings fromEnvironment(Map<String, String> env) {
     String kind = env.getOrDefault("RAGSTREAM_QUERY_CACHE", "caffeine");
+    String redisUri = env.getOrDefault("RAGSTREAM_REDIS_URI", "redis://localhost:6379/0");
     Kind parsed;
-    try {
+    String lower = kind.strip().toLowerCase(Locale.ROOT);
+    if (lower.startsWith("redis://") || lower.startsWith("rediss://")) {
+      // a Redis URI as the kind (what a Spring or compose user writes) means "redis, at this URI"
+      if (env.containsKey("RAGSTREAM_REDIS_URI")) {
+        throw new IllegalArgumentException("RAGSTREAM_QUERY_CACHE is a Redis URI and RAGSTREAM_REDIS_URI is set too:"
+            + " set RAGSTREAM_QUERY_CACHE=redis and the URI in RAGSTREAM_REDIS_URI");
+      }
+      parsed = Kind.REDIS;
+      redisUri = kind.strip();
+    } else try {
       parsed = Kind.valueOf(kind.strip().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("RAGSTREAM_QUERY_CACHE must be caffeine, redis or off, got " + kind, e);
+      throw new IllegalArgumentException("RAGSTREAM_QUERY_CACHE must be caffeine, redis (or a redis:// URI) or off,"
+          + " got " + kind, e);
     }
     Duration ttl;
     String ttlText = env.getOrDefault("RAGSTREAM_QUERY_CACHE_TTL", DEFAULT_TTL.toString());
@@ -73,7 +84,7 @@ public record QueryCacheSettings(Kind kind, Duration ttl, long maxEntries, Strin
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("RAGSTREAM_QUERY_CACHE_MAX_ENTRIES must be a number, got " + maxText, e);
     }
-    return new QueryCacheSettings(parsed, ttl, max, env.getOrDefault("RAGSTREAM_REDIS_URI", "redis://localhost:6379/0"),
+    return new QueryCacheSettings(parsed, ttl, max, redisUri,
         env.getOrDefault("RAGSTREAM_QUERY_CACHE_PREFIX", "ragstream:"));
   }
 

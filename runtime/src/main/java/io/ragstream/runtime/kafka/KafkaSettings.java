@@ -115,7 +115,8 @@ public record KafkaSettings(String bootstrap, String topicPrefix, Map<String, St
         + ", serdes=" + serdes + "]";
   }
 
-  private static boolean isSecret(String key) {
+  /** Whether a client property's value is a credential, hidden wherever settings are shown. */
+  public static boolean isSecret(String key) {
     String k = key.toLowerCase(java.util.Locale.ROOT);
     return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.endsWith(".key")
         || k.contains("token") || k.contains("credentials");

@@ -33,7 +33,19 @@ public final class TopicAdmin {
    */
   public static void ensureTopics(String bootstrap, String prefix, short replication, Collection<Topic<?, ?>> topics,
       Duration timeout) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    ensureTopics(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), bootstrap, prefix, replication, topics,
+        timeout);
+  }
+
+  /** As above, with every client override of {@code kafka} (security settings reach the admin client too). */
+  public static void ensureTopics(KafkaSettings kafka, short replication, Collection<Topic<?, ?>> topics,
+      Duration timeout) {
+    ensureTopics(kafka.admin(), kafka.bootstrap(), kafka.topicPrefix(), replication, topics, timeout);
+  }
+
+  private static void ensureTopics(Map<String, Object> adminProps, String bootstrap, String prefix, short replication,
+      Collection<Topic<?, ?>> topics, Duration timeout) {
+    try (Admin admin = Admin.create(adminProps)) {
       Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       List<NewTopic> missing = new ArrayList<>();
       for (Topic<?, ?> topic : topics) {

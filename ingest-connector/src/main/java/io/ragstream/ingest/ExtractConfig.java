@@ -1,0 +1,63 @@
+package io.ragstream.ingest;
+
+import io.ragstream.ingest.extract.ExtractLimits;
+import io.ragstream.runtime.config.CommonSettings;
+import io.ragstream.runtime.config.Setting;
+import io.ragstream.runtime.config.Settings;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * The extract stage's settings (ingest → documents with Tika in a child JVM).
+ *
+ * @param instance this replica's id (part of its transactional id)
+ * @param limits what one document may cost: bytes, parse time, extracted characters (over them: DLQ)
+ * @param maxPollRecords documents per Kafka transaction; Tika is slow per document, so small polls keep a
+ *     transaction (and a retry after a failure) short
+ * @param childHeapMb heap of the Tika child JVM
+ * @param port the process's health and metrics port (0: ephemeral)
+ */
+public record ExtractConfig(String instance, ExtractLimits limits, int maxPollRecords, int childHeapMb, int port) {
+  public static final Setting MAX_BYTES = Setting.longValue("extract.max-bytes", ExtractLimits.DEFAULTS.maxBytes(),
+      1, Integer.MAX_VALUE - 8, "largest document extracted (bytes); larger ones go to the DLQ");
+  public static final Setting PARSE_TIMEOUT = Setting.duration("extract.parse-timeout",
+      ExtractLimits.DEFAULTS.parseTimeout(), Duration.ofSeconds(1), Duration.ofHours(1),
+      "longest a document may take to parse; the child JVM is restarted after it");
+  public static final Setting WRITE_LIMIT = Setting.integer("extract.write-limit-chars",
+      ExtractLimits.DEFAULTS.writeLimitChars(), 1, Integer.MAX_VALUE, "most characters extracted from one document");
+  public static final Setting MAX_POLL = Setting.integer("extract.max-poll-records", 16, 1, 10_000,
+      "documents per Kafka transaction");
+  public static final Setting CHILD_HEAP_MB = Setting.integer("extract.child-heap-mb", 512, 64, 65_536,
+      "heap of the Tika child JVM (MiB)");
+  public static final Setting PORT = Setting.integer("extract.port", 0, 0, 65_535,
+      "health and metrics port of `stage extract` (0: any free port)");
+
+  /** The extract stage's own settings. */
+  public static final List<Setting> SETTINGS = List.of(MAX_BYTES, PARSE_TIMEOUT, WRITE_LIMIT, MAX_POLL,
+      CHILD_HEAP_MB, PORT);
+
+  /** Everything `stage extract` reads. */
+  public static final List<Setting> ALL = Stream.concat(CommonSettings.ALL.stream(), SETTINGS.stream()).toList();
+
+  public ExtractConfig {
+    Objects.requireNonNull(instance, "instance");
+    Objects.requireNonNull(limits, "limits");
+    if (maxPollRecords < 1) {
+      throw new IllegalArgumentException("maxPollRecords must be at least 1, got " + maxPollRecords);
+    }
+  }
+
+  public static ExtractConfig defaults(String instance) {
+    return new ExtractConfig(instance, ExtractLimits.DEFAULTS, 16, 512, 0);
+  }
+
+  public static ExtractConfig from(Settings settings, Map<String, String> env) {
+    ExtractLimits limits = new ExtractLimits(settings.longValue(MAX_BYTES), settings.duration(PARSE_TIMEOUT),
+        settings.integer(WRITE_LIMIT));
+    return new ExtractConfig(CommonSettings.instance(settings, env), limits, settings.integer(MAX_POLL),
+        settings.integer(CHILD_HEAP_MB), settings.integer(PORT));
+  }
+}
