@@ -268,7 +268,6 @@ final class ClusterUp implements Callable<Integer> {
       supervisor.start(new ManagedProcess(s.name(), Role.STAGE, s.port(), () -> {
         Files.createDirectories(s.dataDir(dir, store));
         ProcessBuilder builder = java.builder(jvm, MAIN_CLASS, args);
-        builder.environment().put("RAGSTREAM_INSTANCE", s.name());
         if (s.stage().equals("query")) {
           builder.environment().putAll(queryEnv);
         }

@@ -34,6 +34,8 @@ final class Supervisor implements AutoCloseable {
   /** A run this long counts as healthy: the next failure starts the back-off from the beginning again. */
   static final Duration HEALTHY_RUN = Duration.ofMinutes(1);
   static final Duration STOP_GRACE = Duration.ofSeconds(30);
+  /** A process that dies this often before the cluster is ready will not come up: give up and say why. */
+  static final int START_ATTEMPTS = 5;
 
   private final Path dataDir;
   private final PrintStream out;
@@ -200,6 +202,13 @@ final class Supervisor implements AutoCloseable {
       if (waiting.isEmpty()) {
         return;
       }
+      for (String name : waiting) {
+        Slot slot = slots.get(name);
+        if (slot != null && slot.restarts >= START_ATTEMPTS) {
+          throw new IllegalStateException(name + " exited " + slot.restarts + " times while the cluster started;"
+              + " its log " + slot.log + " ends with: " + lastLines(slot.log, 5));
+        }
+      }
       if (stopping.getCount() == 0) {
         throw new InterruptedException("the cluster is stopping");
       }
@@ -309,6 +318,16 @@ final class Supervisor implements AutoCloseable {
     }
     for (ProcessHandle handle : all) {
       handle.onExit().join();
+    }
+  }
+
+  static String lastLines(Path log, int n) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+          .filter(l -> !l.startsWith("WARNING: ")).toList(); // the JVM's incubator-module notice says nothing
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "(unreadable: " + e.getMessage() + ")";
     }
   }
 
