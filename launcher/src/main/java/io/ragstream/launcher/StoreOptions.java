@@ -30,17 +30,19 @@ import org.apache.lucene.util.IOUtils;
 
 /**
  * Which stores a separately run indexer writes, a separately run query service reads, and {@code replay} and
- * {@code generations} work on. {@code lucene} is the embedded default; {@code qdrant+elasticsearch} puts vectors in
- * Qdrant and keywords in Elasticsearch, each written by its own indexer worker (own consumer group, own committed
- * progress, following its own alias) and read through one composite searcher. Defaults come from the environment,
- * as docker-compose.yml and deploy/k8s set them.
+ * {@code generations} work on. {@code lucene} is the embedded default; {@code elasticsearch} keeps keywords and
+ * vectors in one Elasticsearch index per generation (BM25 and dense_vector kNN); {@code qdrant+elasticsearch} puts
+ * vectors in Qdrant and keywords in Elasticsearch, each written by its own indexer worker (own consumer group, own
+ * committed progress, following its own alias) and read through one composite searcher. Defaults come from the
+ * environment, as docker-compose.yml and deploy/k8s set them.
  */
 final class StoreOptions {
   static final String LUCENE = "lucene";
+  static final String ELASTICSEARCH = "elasticsearch";
   static final String QDRANT_ELASTICSEARCH = "qdrant+elasticsearch";
 
   @Option(names = "--store", defaultValue = "${env:RAGSTREAM_STORE:-lucene}",
-      description = "lucene | qdrant+elasticsearch (env RAGSTREAM_STORE)")
+      description = "lucene | elasticsearch | qdrant+elasticsearch (env RAGSTREAM_STORE)")
   String store;
 
   @Option(names = "--qdrant-host", defaultValue = "${env:RAGSTREAM_QDRANT_HOST:-localhost}")
@@ -51,6 +53,12 @@ final class StoreOptions {
 
   @Option(names = "--elasticsearch-url", defaultValue = "${env:RAGSTREAM_ELASTICSEARCH_URL:-http://localhost:9200}")
   String elasticsearchUrl;
+
+  @Option(names = "--elasticsearch-analyzer",
+      defaultValue = "${env:RAGSTREAM_ELASTICSEARCH_ANALYZER:-" + ElasticSettings.DEFAULT_ANALYZER + "}",
+      description = "analyzer of the searched text fields of new Elasticsearch generations: standard (any"
+          + " distribution) or e.g. english on a full one (env RAGSTREAM_ELASTICSEARCH_ANALYZER)")
+  String elasticsearchAnalyzer;
 
   /** Opens the generation, creating it sized for {@code dimensionIfNew} if absent; an existing one keeps its own. */
   @FunctionalInterface
@@ -98,14 +106,22 @@ final class StoreOptions {
   }
 
   /**
-   * The generations of the chosen stores, in the order they are written and swapped: Lucene alone, or Qdrant then
-   * Elasticsearch. What {@code replay} builds into and what a {@code qdrant+elasticsearch} indexer follows.
+   * The generations of the chosen stores, in the order they are written and swapped: Lucene alone, Elasticsearch
+   * alone, or Qdrant then Elasticsearch. What {@code replay} builds into and what a remote-store indexer follows.
    */
   Opened generations(Path dataDir) {
     if (LUCENE.equals(validated())) {
       LuceneGenerations lucene = new LuceneGenerations(dataDir.resolve("index"));
       return new Opened(List.of(new StoreGenerations(lucene,
           (generation, dimension) -> LuceneStore.open(lucene.directory(generation), generation))), List.of());
+    }
+    if (ELASTICSEARCH.equals(store)) {
+      ElasticSettings settings = elasticSettings();
+      ElasticsearchClient elastic = ElasticClients.create(settings);
+      // An existing index keeps its dimension: the generation a replay swapped in may hold another model.
+      return new Opened(List.of(new StoreGenerations(new ElasticGenerations(elastic, settings),
+          (generation, dimension) -> ElasticStore.openWithVectors(elastic, settings, generation, dimension))),
+          List.of(elastic));
     }
     QdrantSettings qdrantSettings = qdrantSettings();
     ElasticSettings elasticSettings = elasticSettings();
@@ -129,6 +145,8 @@ final class StoreOptions {
       // follows the CURRENT pointer (a replay's swap), falling back to --generation before the first swap
       case LUCENE -> GenerationSwitchingSearcher.open(new LuceneGenerations(dataDir.resolve("index")), generation,
           Map.of(), LuceneReadOnlySearcher.DEFAULT_REFRESH_INTERVAL);
+      // keywords and vectors from the alias, i.e. the served generation
+      case ELASTICSEARCH -> new ElasticSearcher(elastic(), elasticSettings());
       default -> new CompositeSearcher(new ElasticSearcher(elastic(), elasticSettings()),
           new QdrantSearcher(qdrant(), qdrantSettings()));
     };
@@ -144,8 +162,9 @@ final class StoreOptions {
   }
 
   private String validated() {
-    if (!LUCENE.equals(store) && !QDRANT_ELASTICSEARCH.equals(store)) {
-      throw new IllegalArgumentException("--store must be " + LUCENE + " or " + QDRANT_ELASTICSEARCH + ", got " + store);
+    if (!LUCENE.equals(store) && !ELASTICSEARCH.equals(store) && !QDRANT_ELASTICSEARCH.equals(store)) {
+      throw new IllegalArgumentException("--store must be " + LUCENE + ", " + ELASTICSEARCH + " or "
+          + QDRANT_ELASTICSEARCH + ", got " + store);
     }
     return store;
   }
@@ -159,10 +178,10 @@ final class StoreOptions {
   }
 
   private ElasticSettings elasticSettings() {
-    ElasticSettings s = ElasticSettings.local(elasticsearchUrl);
+    ElasticSettings s = ElasticSettings.local(elasticsearchUrl).withAnalyzer(elasticsearchAnalyzer);
     String apiKey = System.getenv("RAGSTREAM_ELASTICSEARCH_API_KEY"); // a secret: from the environment, never a flag
     return apiKey == null ? s : new ElasticSettings(s.url(), apiKey, s.alias(), s.refresh(), s.replicas(),
-        s.maxAttempts(), s.initialBackoff());
+        s.maxAttempts(), s.initialBackoff(), s.analyzer());
   }
 
   private QdrantClient qdrant() {

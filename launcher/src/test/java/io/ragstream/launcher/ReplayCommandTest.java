@@ -41,7 +41,7 @@ class ReplayCommandTest {
         "--data-dir", dataDir.toString());
 
     assertThat(result.code()).isEqualTo(2);
-    assertThat(result.err()).contains("--store must be lucene or qdrant+elasticsearch, got solr");
+    assertThat(result.err()).contains("--store must be lucene, elasticsearch or qdrant+elasticsearch, got solr");
   }
 
   @Test

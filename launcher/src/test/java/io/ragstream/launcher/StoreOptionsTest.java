@@ -52,7 +52,7 @@ class StoreOptionsTest {
   void anUnknownStoreIsRefusedNamingTheChoices() {
     StoreOptions options = parse("--store", "solr");
     assertThatThrownBy(options::choice).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("--store must be lucene or qdrant+elasticsearch, got solr");
+        .hasMessageContaining("--store must be lucene, elasticsearch or qdrant+elasticsearch, got solr");
   }
 
   private static StoreOptions parse(String... args) {

@@ -471,6 +471,21 @@ public final class ElasticsearchNode {
     }
   }
 
+  /**
+   * Whether the user the node runs as can reach and write {@code directory} (created if missing): always when this
+   * JVM is not root; as root, whether {@value #USER} can (a directory under {@code /root}, mode 700, it cannot).
+   */
+  public static boolean nodeUserCanWrite(Path directory) throws IOException, InterruptedException {
+    Files.createDirectories(directory);
+    if (!isRoot()) {
+      return true;
+    }
+    Process check = new ProcessBuilder("setpriv", "--reuid=" + USER, "--regid=" + USER, "--init-groups", "--",
+        "/bin/sh", "-c", "test -x \"$1\" && test -r \"$1\"", "sh", directory.toAbsolutePath().toString())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    return check.waitFor() == 0;
+  }
+
   /** As root: checks, as {@value #USER}, that the launch script is reachable and the data directory writable. */
   private void checkReachable() throws IOException, InterruptedException {
     Process check = new ProcessBuilder("setpriv", "--reuid=" + USER, "--regid=" + USER, "--init-groups", "--",
@@ -508,7 +523,8 @@ public final class ElasticsearchNode {
     return Optional.empty();
   }
 
-  static void deleteTree(Path root) throws IOException {
+  /** Deletes a directory tree (a node's directory between runs; as root, also what the node's user wrote). */
+  public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
     }

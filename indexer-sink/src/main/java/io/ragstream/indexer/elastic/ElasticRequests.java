@@ -1,6 +1,9 @@
 package io.ragstream.indexer.elastic;
 
 import co.elastic.clients.elasticsearch._types.FieldValue;
+import co.elastic.clients.elasticsearch._types.SortOrder;
+import co.elastic.clients.elasticsearch._types.mapping.DenseVectorIndexOptionsType;
+import co.elastic.clients.elasticsearch._types.mapping.DenseVectorSimilarity;
 import co.elastic.clients.elasticsearch._types.mapping.DynamicMapping;
 import co.elastic.clients.elasticsearch._types.mapping.Property;
 import co.elastic.clients.elasticsearch._types.mapping.TypeMapping;
@@ -42,8 +45,17 @@ public final class ElasticRequests {
   static final String MODEL_ID = "modelId";
   static final String INGESTED_AT = "ingestedAt";
 
-  /** The analyzer of every text field: Elasticsearch's built-in english (stemming, English stop words). */
-  public static final String ANALYZER = "english";
+  /**
+   * The chunk's embedding, with {@code --store elasticsearch} only (keywords and vectors in one index); absent from
+   * the indices of {@code qdrant+elasticsearch}, whose vectors live in Qdrant.
+   */
+  static final String VECTOR = "vector";
+
+  /**
+   * The least number of candidates kNN collects per shard however small k, as the Lucene store's HNSW beam
+   * ({@code IndexSearches.MIN_VECTOR_CANDIDATES}): a beam of k misses neighbours a wider one finds.
+   */
+  static final int MIN_VECTOR_CANDIDATES = 50;
 
   private ElasticRequests() {}
 
@@ -61,10 +73,10 @@ public final class ElasticRequests {
                 // the Lucene store's BM25 parameters, so both keyword retrievers rank alike
                 .similarity("default", sim -> sim.bm25(b -> b
                     .k1((double) KeywordContext.BM25_K1).b((double) KeywordContext.BM25_B))))
-            .mappings(mappings())));
+            .mappings(mappings(settings.analyzer()))));
   }
 
-  static TypeMapping mappings() {
+  static TypeMapping mappings(String analyzer) {
     Map<String, Property> p = new LinkedHashMap<>();
     p.put(CHUNK_ID, Property.of(x -> x.keyword(k -> k)));
     p.put(DOC_ID, Property.of(x -> x.keyword(k -> k)));
@@ -74,8 +86,8 @@ public final class ElasticRequests {
     // title and headings are for display; their words are searched once, in text or context
     p.put(TITLE, Property.of(x -> x.text(t -> t.index(false))));
     p.put(HEADINGS, Property.of(x -> x.text(t -> t.index(false))));
-    p.put(TEXT, Property.of(x -> x.text(t -> t.analyzer(ANALYZER))));
-    p.put(CONTEXT, Property.of(x -> x.text(t -> t.analyzer(ANALYZER))));
+    p.put(TEXT, Property.of(x -> x.text(t -> t.analyzer(analyzer))));
+    p.put(CONTEXT, Property.of(x -> x.text(t -> t.analyzer(analyzer))));
     p.put(SOURCE_NAME, Property.of(x -> x.keyword(k -> k)));
     p.put(METADATA, Property.of(x -> x.flattened(f -> f)));
     p.put(MODEL_ID, Property.of(x -> x.keyword(k -> k)));
@@ -83,8 +95,29 @@ public final class ElasticRequests {
     return TypeMapping.of(m -> m.dynamic(DynamicMapping.Strict).properties(p));
   }
 
-  /** The source document of a chunk (no vector: vectors live in the vector store). */
+  /**
+   * The mapping a generation's index adds to the template when it holds vectors: the embedding as a
+   * {@code dense_vector} of the model's dimension, HNSW over int8-quantised vectors (a quarter of the memory of
+   * float32, the quantisation Elasticsearch defaults to below 384 dimensions; named explicitly since 9.x defaults to
+   * BBQ from 384 on), cosine similarity, whose score {@code (1 + cos) / 2} is the Lucene store's for unit vectors.
+   * The dimension is per index, not in the template: each generation may hold another model.
+   */
+  static TypeMapping vectorMapping(int dimension) {
+    if (dimension < 1) {
+      throw new IllegalArgumentException("vector dimension must be positive, was " + dimension);
+    }
+    return TypeMapping.of(m -> m.properties(VECTOR, Property.of(x -> x.denseVector(v -> v
+        .dims(dimension).index(true).similarity(DenseVectorSimilarity.Cosine)
+        .indexOptions(o -> o.type(DenseVectorIndexOptionsType.Int8Hnsw))))));
+  }
+
+  /** The source document of a chunk without its vector (qdrant+elasticsearch: vectors live in Qdrant). */
   public static Map<String, Object> document(StoredChunk chunk) {
+    return document(chunk, false);
+  }
+
+  /** The source document of a chunk, with its vector when {@code withVector}. */
+  public static Map<String, Object> document(StoredChunk chunk, boolean withVector) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put(CHUNK_ID, chunk.chunkId());
     doc.put(DOC_ID, chunk.docId());
@@ -102,19 +135,88 @@ public final class ElasticRequests {
     doc.put(METADATA, chunk.metadata());
     doc.put(MODEL_ID, chunk.modelId());
     doc.put(INGESTED_AT, chunk.ingestedAt());
+    if (withVector) {
+      doc.put(VECTOR, chunk.vector());
+    }
     return doc;
   }
 
   /** One bulk operation per write, keyed by chunk id: deletes first, then index (upsert) operations. */
   public static List<BulkOperation> operations(String index, List<StoredChunk> upserts, List<String> deletes) {
+    return operations(index, upserts, deletes, false);
+  }
+
+  /** As {@link #operations(String, List, List)}, the documents with their vectors when {@code withVectors}. */
+  public static List<BulkOperation> operations(String index, List<StoredChunk> upserts, List<String> deletes,
+      boolean withVectors) {
     List<BulkOperation> ops = new ArrayList<>(upserts.size() + deletes.size());
     for (String chunkId : deletes) {
       ops.add(BulkOperation.of(b -> b.delete(d -> d.index(index).id(chunkId))));
     }
     for (StoredChunk chunk : upserts) {
-      ops.add(BulkOperation.of(b -> b.index(i -> i.index(index).id(chunk.chunkId()).document(document(chunk)))));
+      ops.add(BulkOperation.of(b -> b.index(i -> i.index(index).id(chunk.chunkId())
+          .document(document(chunk, withVectors)))));
     }
     return ops;
+  }
+
+  /**
+   * Deletes of chunks as they were seen: each only if the chunk still has the sequence number and primary term a
+   * search returned (optimistic concurrency). A chunk re-written since is left alone (409), so a document delete
+   * never removes a newer write that raced with it.
+   */
+  public static List<BulkOperation> conditionalDeletes(String index, List<SeenChunk> seen) {
+    List<BulkOperation> ops = new ArrayList<>(seen.size());
+    for (SeenChunk chunk : seen) {
+      ops.add(BulkOperation.of(b -> b.delete(d -> d.index(index).id(chunk.id())
+          .ifSeqNo(chunk.seqNo()).ifPrimaryTerm(chunk.primaryTerm()))));
+    }
+    return ops;
+  }
+
+  /** A chunk's id with the version a search saw. */
+  public record SeenChunk(String id, long seqNo, long primaryTerm) {}
+
+  /**
+   * One page of the chunks of a document of a tenant, ids and versions only, in chunk id order after
+   * {@code afterChunkId} (null for the first page): what a document delete walks instead of
+   * {@code _delete_by_query}, which the core-only distribution lacks (it is in the reindex module).
+   */
+  public static SearchRequest documentChunkIds(String index, String docId, String tenant, int pageSize,
+      String afterChunkId) {
+    if (pageSize < 1) {
+      throw new IllegalArgumentException("page size must be positive, was " + pageSize);
+    }
+    return SearchRequest.of(s -> {
+      s.index(index).size(pageSize).source(src -> src.fetch(false)).seqNoPrimaryTerm(true)
+          .trackTotalHits(t -> t.enabled(false))
+          .query(documentQuery(docId, tenant))
+          .sort(o -> o.field(f -> f.field(CHUNK_ID).order(SortOrder.Asc)));
+      if (afterChunkId != null) {
+        s.searchAfter(FieldValue.of(afterChunkId));
+      }
+      return s;
+    });
+  }
+
+  /**
+   * The k nearest chunks of a tenant (and document, and metadata entries) to {@code vector}: the filter inside the
+   * kNN search (a pre-filter), so HNSW keeps searching until it has k matching chunks, as the Lucene store does.
+   */
+  public static SearchRequest knn(String target, float[] vector, int k, SearchFilter filter) {
+    List<Float> query = new ArrayList<>(vector.length);
+    for (float v : vector) {
+      query.add(v);
+    }
+    return SearchRequest.of(s -> s.index(target).size(k).source(src -> src.filter(f -> f.excludes(VECTOR)))
+        .knn(kn -> kn.field(VECTOR).queryVector(query).k(k)
+            .numCandidates(Math.min(10_000, Math.max(k, MIN_VECTOR_CANDIDATES))).filter(filters(filter))));
+  }
+
+  /** One chunk with a vector, its model only: which model a generation's vectors come from. */
+  public static SearchRequest modelOfVectors(String target) {
+    return SearchRequest.of(s -> s.index(target).size(1).source(src -> src.filter(f -> f.includes(MODEL_ID)))
+        .query(q -> q.exists(e -> e.field(VECTOR))));
   }
 
   /** A bulk request with the refresh policy explicit. */

@@ -29,7 +29,69 @@ class ElasticRequestsTest {
   private final StoredChunk chunk = TestChunks.chunk("c-1", "doc-1", "acme", "Kafka keeps order per key.", 2, 4);
 
   @Test
-  void templateAnalysesTextInEnglishAndKeepsFilterFieldsAsKeywords() throws Exception {
+  void theTemplateAnalysesTextWithTheConfiguredAnalyzerStandardByDefault() throws Exception {
+    JsonNode standard = json(ElasticRequests.indexTemplate(settings)).path("template").path("mappings")
+        .path("properties");
+    JsonNode english = json(ElasticRequests.indexTemplate(settings.withAnalyzer("english"))).path("template")
+        .path("mappings").path("properties");
+    for (String text : List.of("text", "context")) {
+      assertThat(standard.path(text).path("analyzer").asText()).isEqualTo("standard");
+      assertThat(english.path(text).path("analyzer").asText()).isEqualTo("english");
+    }
+    assertThat(standard.has("vector")).as("the dimension is per generation, not in the template").isFalse();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> settings.withAnalyzer("english; drop"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("analyzer");
+  }
+
+  @Test
+  void aVectorIndexMapsTheEmbeddingAsAnInt8HnswCosineDenseVectorOfTheModelsDimension() throws Exception {
+    JsonNode vector = json(ElasticRequests.vectorMapping(384)).path("properties").path("vector");
+    assertThat(vector.path("type").asText()).isEqualTo("dense_vector");
+    assertThat(vector.path("dims").asInt()).isEqualTo(384);
+    assertThat(vector.path("similarity").asText()).isEqualTo("cosine");
+    assertThat(vector.path("index_options").path("type").asText()).isEqualTo("int8_hnsw");
+    assertThat(ElasticRequests.document(chunk, true).get("vector")).isEqualTo(chunk.vector());
+    assertThat(ElasticRequests.document(chunk)).doesNotContainKey("vector");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> indexed = (Map<String, Object>) ElasticRequests.operations("i", List.of(chunk), List.of(),
+        true).getFirst().index().document();
+    assertThat(indexed).containsKey("vector");
+  }
+
+  @Test
+  void knnFiltersInsideTheSearchWithAtLeastFiftyCandidatesAndNeverReturnsTheVector() throws Exception {
+    JsonNode search = json(ElasticRequests.knn("ragstream-chunks", new float[] {0.5f, 0.5f}, 5,
+        new SearchFilter("acme", Map.of("lang", "en"), "doc-1")));
+    JsonNode knn = search.path("knn").get(0); // the client sends kNN searches as a list
+    assertThat(knn.path("field").asText()).isEqualTo("vector");
+    assertThat(knn.path("k").asInt()).isEqualTo(5);
+    assertThat(knn.path("num_candidates").asInt()).isEqualTo(50);
+    assertThat(knn.path("query_vector").toString()).isEqualTo("[0.5,0.5]");
+    assertThat(knn.path("filter").toString()).contains("\"tenant\"", "acme", "\"docId\"", "\"metadata.lang\"");
+    assertThat(search.path("_source").path("excludes").toString()).contains("vector");
+    assertThat(json(ElasticRequests.knn("t", new float[] {1f}, 200, SearchFilter.tenant("a"))).path("knn").get(0)
+        .path("num_candidates").asInt()).isEqualTo(200);
+  }
+
+  @Test
+  void aDocumentDeletePagesIdsWithVersionsAndDeletesEachOnlyIfUnchanged() throws Exception {
+    JsonNode first = json(ElasticRequests.documentChunkIds("i", "doc-1", "acme", 1000, null));
+    assertThat(first.path("seq_no_primary_term").asBoolean()).isTrue();
+    assertThat(first.path("_source").asBoolean(true)).isFalse();
+    assertThat(first.path("sort").toString()).contains("chunkId");
+    assertThat(first.has("search_after")).isFalse();
+    assertThat(first.path("query").toString()).contains("doc-1", "acme");
+    JsonNode next = json(ElasticRequests.documentChunkIds("i", "doc-1", "acme", 1000, "doc-1|abc"));
+    assertThat(next.path("search_after").get(0).asText()).isEqualTo("doc-1|abc");
+
+    var deletes = ElasticRequests.conditionalDeletes("i", List.of(new ElasticRequests.SeenChunk("c-1", 7, 2)));
+    assertThat(deletes.getFirst().delete().id()).isEqualTo("c-1");
+    assertThat(deletes.getFirst().delete().ifSeqNo()).isEqualTo(7);
+    assertThat(deletes.getFirst().delete().ifPrimaryTerm()).isEqualTo(2);
+  }
+
+  @Test
+  void templateKeepsFilterFieldsAsKeywordsAndTheLuceneStoresBm25() throws Exception {
     JsonNode template = json(ElasticRequests.indexTemplate(settings));
     assertThat(template.path("index_patterns").get(0).asText()).isEqualTo("ragstream-chunks-*");
     JsonNode mappings = template.path("template").path("mappings");
@@ -37,7 +99,6 @@ class ElasticRequestsTest {
     JsonNode p = mappings.path("properties");
     for (String text : List.of("text", "context")) {
       assertThat(p.path(text).path("type").asText()).isEqualTo("text");
-      assertThat(p.path(text).path("analyzer").asText()).isEqualTo("english");
     }
     for (String display : List.of("title", "headings")) { // searched through text or context, never twice
       assertThat(p.path(display).path("index").asBoolean(true)).isFalse();

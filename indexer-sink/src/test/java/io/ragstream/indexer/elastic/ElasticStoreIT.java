@@ -20,7 +20,10 @@ import org.testcontainers.elasticsearch.ElasticsearchContainer;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 
-/** Against a real single-node Elasticsearch. Reported as skipped where no Docker engine runs. */
+/**
+ * The keyword side of qdrant+elasticsearch against a full Elasticsearch image. Reported as skipped where no Docker
+ * engine runs; {@link ElasticStoreRealNodeIT} runs the same store on a real node without Docker.
+ */
 @Testcontainers(disabledWithoutDocker = true)
 class ElasticStoreIT {
   private static final SearchFilter ACME = SearchFilter.tenant("acme");
@@ -36,7 +39,8 @@ class ElasticStoreIT {
 
   @BeforeAll
   static void connect() {
-    settings = ElasticSettings.local("http://" + ES.getHttpHostAddress());
+    // a full Elasticsearch image has the english analyzer (stemming), which the assertions below rely on
+    settings = ElasticSettings.local("http://" + ES.getHttpHostAddress()).withAnalyzer("english");
     client = ElasticClients.create(settings);
   }
 

@@ -22,8 +22,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
 
 /** The embeddings topic as the generation-following indexer ITs write and hand it over. */
-final class EmbeddingsTopic {
-  static final int DIM = 8;
+public final class EmbeddingsTopic {
+  public static final int DIM = 8;
   private static final Serializer<EmbeddedChunk> EMBEDDINGS =
       Topics.EMBEDDINGS.valueSerde(SerdeSettings.SINGLE_OBJECT).serializer();
 
@@ -33,7 +33,7 @@ final class EmbeddingsTopic {
    * Produces {@code count} embedded chunks of model test-model, five per document ({@code <prefix>-doc-<n>}), then
    * a tombstone for {@code tombstone} if given; returns the chunk ids, each {@code <docId>|<hash>}.
    */
-  static List<String> produce(KafkaSettings settings, String prefix, int count, String tombstone)
+  public static List<String> produce(KafkaSettings settings, String prefix, int count, String tombstone)
       throws Exception {
     List<String> ids = new ArrayList<>();
     String topic = Topics.EMBEDDINGS.name(settings.topicPrefix());
@@ -62,7 +62,7 @@ final class EmbeddingsTopic {
   }
 
   /** The topic's end offsets, as a replay hands them over to the new generation's indexer group. */
-  static Map<TopicPartition, OffsetAndMetadata> endOffsets(KafkaSettings settings) throws Exception {
+  public static Map<TopicPartition, OffsetAndMetadata> endOffsets(KafkaSettings settings) throws Exception {
     String topic = Topics.EMBEDDINGS.name(settings.topicPrefix());
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
     for (int p = 0; p < Topics.EMBEDDINGS.partitions(); p++) {
