@@ -45,7 +45,8 @@ import org.junit.jupiter.api.Test;
 class ClusterIT {
   static final int DOCUMENTS = 300;
   static final ObjectMapper JSON = new ObjectMapper();
-  static final Path DIR = Path.of("target", "cluster-it").toAbsolutePath();
+  static Path DIR = Path.of("target", "cluster-it").toAbsolutePath();
+  static boolean temporaryDir;
   static Process up;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -57,7 +58,16 @@ class ClusterIT {
     String store = store();
     deleteTree(DIR);
     Files.createDirectories(DIR);
-    Path upLog = DIR.resolveSibling("cluster-it-up.log");
+    if (!store.equals("lucene") && !ElasticsearchNode.nodeUserCanWrite(DIR)) {
+      // as root in a checkout under /root, the node's user cannot reach target/: the cluster lives under /tmp
+      DIR = Files.createTempDirectory(Path.of("/tmp"), "ragstream-cluster-it-",
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")));
+      temporaryDir = true;
+      System.out.println("ClusterIT's data directory is " + DIR + ": " + ElasticsearchNode.USER
+          + " cannot reach target/");
+    }
+    Path upLog = Path.of("target", "cluster-it-up.log").toAbsolutePath();
     up = cli(List.of("cluster", "up", "--data-dir", DIR.toString(), "--store", store,
         "--replicas", "embedder=2,query=2")).redirectErrorStream(true)
         .redirectOutput(upLog.toFile()).start();
@@ -187,6 +197,9 @@ class ClusterIT {
     if (up != null && up.isAlive()) {
       cli(List.of("cluster", "down", "--data-dir", DIR.toString())).inheritIO().start().waitFor(3, TimeUnit.MINUTES);
       up.destroyForcibly();
+    }
+    if (temporaryDir && (up == null || !up.isAlive())) {
+      deleteTree(DIR);
     }
   }
 
