@@ -36,7 +36,11 @@ final class ClusterElasticsearch {
 
   /** The node's process; the supervisor redirects its output to {@code logs/elasticsearch-0.log}. */
   ProcessBuilder processBuilder() {
-    return node.processBuilder();
+    ProcessBuilder builder = node.processBuilder();
+    // a CLASSPATH inherited from this JVM's starter (ours are started that way) puts ragstream's jars on the
+    // node's class path, and Elasticsearch refuses to boot ("jar hell")
+    builder.environment().remove("CLASSPATH");
+    return builder;
   }
 
   /** Whether the node answers with cluster health yellow or better (a single node never reaches green with replicas). */
