@@ -53,7 +53,7 @@ import picocli.CommandLine.Parameters;
     subcommands = {Ragstream.Up.class, Ragstream.Publish.class, Ragstream.Delete.class, Ragstream.Search.class,
         Ragstream.Status.class, Ragstream.Lag.class, Ragstream.Stage.class, ConfigCommand.class, DemoCommand.class,
         DlqCommand.class, EvalCommand.class, BenchCommand.class, GenerationCommands.Replay.class,
-        GenerationCommands.Generations.class})
+        GenerationCommands.Generations.class, io.ragstream.launcher.cluster.ClusterCommand.class})
 public final class Ragstream {
 
   public static void main(String[] args) {
@@ -366,7 +366,9 @@ public final class Ragstream {
       io.ragstream.runtime.config.Settings settings = StageCatalog.resolve(stage, options.flags(stage), env);
       KafkaSettings kafka = CommonSettings.kafka(settings, env);
       System.err.println("ragstream stage " + stage + ": " + kafka); // secrets hidden
-      short replication = (short) settings.integer(CommonSettings.REPLICATION);
+      // ingest declares no replication (it creates no changelogs): its topics get the default, as before
+      short replication = settings.values().stream().anyMatch(v -> v.setting().equals(CommonSettings.REPLICATION))
+          ? (short) settings.integer(CommonSettings.REPLICATION) : 1;
       TopicAdmin.ensureTopics(kafka, replication, Topics.ALL, Duration.ofSeconds(60));
       MeterRegistry metrics = Metrics.registry();
       StageHandle handle = StageCatalog.start(stage, settings, env, kafka, metrics, options.stores);

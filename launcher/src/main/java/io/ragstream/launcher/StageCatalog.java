@@ -98,20 +98,21 @@ final class StageCatalog {
   /** Starts {@code stage NAME} as its own process runs it. */
   static StageHandle start(String stage, Settings settings, Map<String, String> env, KafkaSettings kafka,
       MeterRegistry metrics, StoreOptions stores) throws IOException {
-    Path dataDir = settings.path(CommonSettings.DATA_DIR);
+    // only the indexer and query declare a data directory (ingest has none): read it there
     return switch (stage) {
       case ExtractStage.NAME -> ExtractStage.start(ExtractConfig.from(settings, env), kafka, metrics);
       case ChunkerStage.NAME -> ChunkerStage.start(ChunkerStageConfig.from(settings, env), kafka, metrics);
       case EmbedderStage.NAME -> EmbedderStage.start(EmbedderStageConfig.from(settings, env), kafka, metrics);
       case IndexerStage.NAME -> {
         IndexerConfig config = IndexerConfig.from(settings, env);
-        yield IndexerStage.start(config, kafka, metrics, indexerStores(stores, dataDir, config.generation(),
+        yield IndexerStage.start(config, kafka, metrics, indexerStores(stores,
+            settings.path(CommonSettings.DATA_DIR), config.generation(),
             settings.string(ModelSettings.MODEL)));
       }
       case StatusStage.NAME -> StatusStage.start(StatusConfig.from(settings, env), kafka, metrics);
       case QueryStage.NAME -> {
         String generation = settings.string(IndexerConfig.GENERATION);
-        ChunkSearcher searcher = stores.openSearcher(dataDir, generation);
+        ChunkSearcher searcher = stores.openSearcher(settings.path(CommonSettings.DATA_DIR), generation);
         List<AutoCloseable> owned = searcher instanceof AutoCloseable c ? List.of(c) : List.of();
         // Lucene follows the CURRENT pointer; the Qdrant/Elasticsearch aliases are followed by the stores
         // themselves, and their cached answers end with their TTL or the next index event
