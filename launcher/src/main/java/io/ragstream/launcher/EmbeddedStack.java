@@ -124,10 +124,7 @@ public final class EmbeddedStack implements AutoCloseable {
     query = register(new QueryHttpServer(config.httpPort(), search, searcher, this::isReady));
     query.answerer(Answerers.fromEnvironment(System.getenv(), search)); // RAGSTREAM_LLM_*, else extractive
     query.experiments(register(Experiments.fromEnvironment(System.getenv(), search))); // RAGSTREAM_EXPERIMENTS_FILE
-    if (query.isOpen()) {
-      LOG.warn("query API is open: no API keys configured (RAGSTREAM_API_KEYS_FILE or RAGSTREAM_API_KEYS); "
-          + "every request may name any tenant, so keep port {} to localhost", query.port());
-    }
+    // QueryHttpServer and IngestHttpServer each warn when they run without API keys (open mode)
     register(Stages.operations(query, settings, metrics));
     query.start();
     DocumentPublisher publisher = register(new DocumentPublisher(settings, "ragstream-ingest-http"));

@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
@@ -140,12 +141,15 @@ public final class Ragstream {
 
     @Option(names = "--id", description = "docId for a single file (default: its absolute path)") String id;
 
+    @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "metadata on every file's chunks, searchable"
+        + " with filter.KEY=VALUE (repeatable)") Map<String, String> meta = new java.util.LinkedHashMap<>();
+
     @Parameters(arity = "1..*", paramLabel = "PATH") List<Path> paths;
 
     @Override
     public Integer call() throws Exception {
       try (DocumentPublisher publisher = new DocumentPublisher(kafka.settings(), "ragstream-cli")) {
-        for (DocumentPublisher.Published p : publisher.publishPaths(paths, tenant, id)) {
+        for (DocumentPublisher.Published p : publisher.publishPaths(paths, tenant, id, meta)) {
           System.out.println("published " + p.docId());
         }
       }

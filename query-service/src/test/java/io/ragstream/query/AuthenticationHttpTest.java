@@ -5,7 +5,7 @@ import static io.ragstream.query.FakeChunkSearcher.hit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ragstream.query.auth.ApiKeys;
+import io.ragstream.runtime.auth.ApiKeys;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;

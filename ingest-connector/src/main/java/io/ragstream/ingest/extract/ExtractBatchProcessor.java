@@ -5,17 +5,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.ragstream.runtime.kafka.BatchProcessor;
 import io.ragstream.runtime.kafka.DeadLetters;
+import io.ragstream.schemas.DocumentFingerprints;
 import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.ExtractedDocument;
 import io.ragstream.schemas.avro.IngestRequest;
 import io.ragstream.schemas.avro.Operation;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,10 +36,18 @@ public final class ExtractBatchProcessor implements BatchProcessor {
   private final String dlqTopic;
   private final Timer parseLatency;
   private final MeterRegistry metrics;
+  private final FileReferences references;
 
+  /** References confined to the roots of {@value FileReferences#ROOTS_ENV} (none when unset). */
   public ExtractBatchProcessor(TikaExtractor extractor, String topicPrefix, SerdeSettings serdes,
       MeterRegistry metrics) {
+    this(extractor, topicPrefix, serdes, metrics, FileReferences.fromEnvironment(System.getenv()));
+  }
+
+  public ExtractBatchProcessor(TikaExtractor extractor, String topicPrefix, SerdeSettings serdes,
+      MeterRegistry metrics, FileReferences references) {
     this.extractor = extractor;
+    this.references = java.util.Objects.requireNonNull(references, "references");
     this.requestValues = Topics.INGEST.valueSerde(serdes).deserializer();
     this.documentValues = Topics.DOCUMENTS.valueSerde(serdes).serializer();
     this.documentsTopic = Topics.DOCUMENTS.name(topicPrefix);
@@ -91,7 +95,8 @@ public final class ExtractBatchProcessor implements BatchProcessor {
           .setLanguage(extraction.language())
           .setContentType(extraction.contentType())
           .setSourceName(request.getSourceName())
-          .setContentHash(extraction.contentHash())
+          .setContentHash(DocumentFingerprints.contentHash(extraction.contentHash(), extraction.title(),
+              request.getSourceName(), metadata))
           .setVersion(record.offset())
           .setIngestedAt(request.getIngestedAt())
           .setMetadata(metadata)
@@ -101,8 +106,8 @@ public final class ExtractBatchProcessor implements BatchProcessor {
       return new ProducerRecord<>(documentsTopic, record.key(), documentValues.serialize(documentsTopic, doc));
     } catch (ExtractionException e) {
       return deadLetter(record, e.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), e);
-    } catch (IOException e) {
-      return deadLetter(record, "unreadable-reference", e);
+    } catch (FileReferences.ReferenceException e) {
+      return deadLetter(record, e.reason(), e);
     } catch (InterruptedException e) {
       // The stage is stopping, the document is not at fault: abort the batch so it is read again.
       Thread.currentThread().interrupt();
@@ -113,8 +118,8 @@ public final class ExtractBatchProcessor implements BatchProcessor {
     }
   }
 
-  /** The bytes to parse: inline, or read from a {@code file:} reference with the same size limit. */
-  private byte[] content(IngestRequest request) throws IOException, ExtractionException {
+  /** The bytes to parse: inline, or read from a confined {@code file:} reference with the same size limit. */
+  private byte[] content(IngestRequest request) throws FileReferences.ReferenceException, ExtractionException {
     ByteBuffer inline = request.getContent();
     if (inline != null) {
       byte[] bytes = new byte[inline.remaining()];
@@ -124,19 +129,7 @@ public final class ExtractBatchProcessor implements BatchProcessor {
     if (request.getReference() == null) {
       throw new ExtractionException(ExtractionException.Reason.EMPTY, "request has neither content nor reference");
     }
-    URI uri = URI.create(request.getReference());
-    if (!"file".equals(uri.getScheme())) {
-      throw new IOException("unsupported reference scheme (only file: is read): " + uri);
-    }
-    Path path = Path.of(uri);
-    long size = Files.size(path);
-    if (size > extractor.limits().maxBytes()) {
-      throw new ExtractionException(ExtractionException.Reason.TOO_LARGE,
-          path + " is " + size + " bytes, over the limit of " + extractor.limits().maxBytes());
-    }
-    try (InputStream in = Files.newInputStream(path)) {
-      return in.readAllBytes();
-    }
+    return references.read(request.getReference(), extractor.limits().maxBytes());
   }
 
   private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason,

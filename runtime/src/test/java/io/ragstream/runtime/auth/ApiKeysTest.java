@@ -1,4 +1,4 @@
-package io.ragstream.query.auth;
+package io.ragstream.runtime.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
