@@ -195,18 +195,18 @@ class IngestHttpServerIT {
 
   @Test
   void metadataComesFromMetaParametersWithinBounds() throws Exception {
-    HttpResponse<String> ok = send("POST", "/v1/documents?id=meta-1&meta.team=red&meta.project.code=x-1",
+    HttpResponse<String> ok = send("POST", "/v1/documents?id=meta-1&meta.team=red&meta.project_code=x-1",
         "body".getBytes(StandardCharsets.UTF_8));
     assertThat(ok.statusCode()).isEqualTo(202);
     assertThat(readIngest("meta-1", 1).getFirst().getMetadata()).containsExactlyInAnyOrderEntriesOf(
-        Map.of("team", "red", "project.code", "x-1"));
+        Map.of("team", "red", "project_code", "x-1"));
 
     StringBuilder many = new StringBuilder("/v1/documents?id=meta-2");
     for (int i = 0; i < 33; i++) {
       many.append("&meta.k").append(i).append("=v");
     }
     for (String path : List.of(many.toString(), "/v1/documents?id=meta-2&meta.team=a&meta.team=b",
-        "/v1/documents?id=meta-2&meta.bad%20key=v", "/v1/documents?id=meta-2&meta.k=" + "v".repeat(1025),
+        "/v1/documents?id=meta-2&meta.bad%20key=v", "/v1/documents?id=meta-2&meta.a.b=v", "/v1/documents?id=meta-2&meta.k=" + "v".repeat(1025),
         "/v1/documents?id=meta-2&meta.k=a%00b", "/v1/documents?id=" + "x".repeat(513),
         "/v1/documents?id=a%0Aforged", "/v1/documents?id=m&name=" + "n".repeat(1025))) {
       HttpResponse<String> response = send("POST", path, "body".getBytes(StandardCharsets.UTF_8));
