@@ -127,6 +127,7 @@ final class DlqCommand {
 
     @Override
     public Integer call() {
+      target.topic(); // an unknown stage is named before anything is read
       KafkaSettings settings = target.kafka.settings();
       String input = INPUTS.get(target.stage).name(settings.topicPrefix());
       List<ConsumerRecord<byte[], byte[]>> chosen = target.readAll().stream()

@@ -31,7 +31,6 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.Socket;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -397,10 +396,5 @@ class SecurityIT {
     String out = buffer.toString(StandardCharsets.UTF_8);
     assertThat(code).as("exit code of %s: %s", List.of(args), out).isZero();
     return out;
-  }
-
-  @SuppressWarnings("unused")
-  private static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 }
