@@ -15,15 +15,15 @@ import io.ragstream.schemas.avro.ExtractedDocument;
 import io.ragstream.schemas.avro.IngestRequest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.junit.jupiter.api.io.TempDir;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The extract stage's per-batch logic, without Kafka: what an ExtractedDocument carries to the chunker. */
 class ExtractBatchProcessorTest {
