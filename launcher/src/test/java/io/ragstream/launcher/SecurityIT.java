@@ -231,6 +231,12 @@ class SecurityIT {
       assertThat(filtered("heron", "blue")).containsExactly("heron");
       assertThat(filtered("heron", "red")).isEmpty();
     });
+
+    // the CLI attaches metadata the same way
+    Path file = java.nio.file.Files.writeString(dataDir.resolve("egret.txt"), "The egret fishes in the shallows.");
+    run("publish", "--bootstrap", stack.bootstrapServers(), "--id", "egret", "--meta", "team=green", file.toString());
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(filtered("egret", "green")).containsExactly("egret"));
+    assertThat(filtered("egret", "blue")).isEmpty();
   }
 
   @Test
