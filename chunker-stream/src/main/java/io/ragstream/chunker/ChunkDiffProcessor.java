@@ -2,6 +2,7 @@ package io.ragstream.chunker;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.ragstream.schemas.DocumentFingerprints;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.avro.Chunk;
 import io.ragstream.schemas.avro.ExtractedDocument;
@@ -17,7 +18,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Turns each new version of a document into the difference against the previous one: chunks whose ids are new, then
- * tombstones for ids that vanished. Unchanged chunks are not emitted again, so they are not re-embedded. A deleted
+ * tombstones for ids that vanished. Unchanged chunks are not emitted again, so they are not re-embedded, unless the
+ * document's metadata or title changed: then every chunk is emitted again to carry it. A deleted
  * document (null value) yields tombstones for all its chunks. New chunks go out before tombstones, and all records of
  * a document share a partition, so the document is never missing from the index during an update.
  */
@@ -65,8 +67,12 @@ final class ChunkDiffProcessor implements Processor<String, ExtractedDocument, S
     }
     List<Chunk> chunks = chunker.chunk(doc);
     Set<String> currentIds = DocumentChunker.ids(chunks);
+    String metadataHash = DocumentFingerprints.metadataHash(doc.getTitle(), doc.getSourceName(), doc.getMetadata());
+    // Chunk ids follow the text only: when the metadata or title changed, every chunk goes out again so that each
+    // store's copy (and its filters) is replaced; the embedder's cache serves the vectors of the unchanged texts.
+    boolean metadataChanged = previous == null || !metadataHash.equals(previous.metadataHash());
     for (Chunk chunk : chunks) {
-      if (!previousIds.contains(chunk.getChunkId())) {
+      if (metadataChanged || !previousIds.contains(chunk.getChunkId())) {
         context.forward(new Record<>(chunk.getChunkId(), chunk, record.timestamp(), docHeader(docId)));
         emitted.increment();
       }
@@ -76,7 +82,7 @@ final class ChunkDiffProcessor implements Processor<String, ExtractedDocument, S
         tombstone(record, docId, id);
       }
     }
-    state.put(docId, new DocumentChunkState(fingerprint, List.copyOf(currentIds)));
+    state.put(docId, new DocumentChunkState(fingerprint, metadataHash, List.copyOf(currentIds)));
   }
 
   private void tombstone(Record<String, ExtractedDocument> cause, String docId, String chunkId) {

@@ -1,16 +1,20 @@
 package io.ragstream.launcher;
 
+import io.ragstream.runtime.http.InputLimits;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.Topic;
 import io.ragstream.schemas.Topics;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -20,15 +24,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code ragstream dlq list|show|redrive STAGE}: every stage's dead letters carry the same headers (Kafka Streams'
  * KIP-1034 names), so one tool reads all of them. Re-driving publishes the original key, value and headers (minus
- * the error headers) to the topic the record was read from, after the cause was fixed.
+ * the error headers) to the stage's input topic, after the cause was fixed, unless a newer record of the same key
+ * (a newer version or a delete) followed it there: re-publishing the old one would undo that.
  */
 @Command(name = "dlq", description = "Inspect and re-drive dead letters.",
     subcommands = {DlqCommand.ListDeadLetters.class, DlqCommand.Show.class, DlqCommand.Redrive.class})
@@ -105,13 +110,15 @@ final class DlqCommand {
       System.out.printf("offset     %d%ntime       %s%nkey        %s%nvalue      %s%n", r.offset(),
           java.time.Instant.ofEpochMilli(r.timestamp()), text(r.key()),
           r.value() == null ? "(null)" : r.value().length + " bytes");
-      r.headers().forEach(h -> System.out.printf("%s: %s%n", h.key(),
-          h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8)));
+      // every header escaped: a stack trace keeps its line breaks as \n, a hostile value cannot drive the terminal
+      r.headers().forEach(h -> System.out.printf("%s: %s%n", InputLimits.printable(h.key()),
+          h.value() == null ? "" : InputLimits.printable(new String(h.value(), StandardCharsets.UTF_8))));
       return 0;
     }
   }
 
-  @Command(name = "redrive", description = "Re-publish dead letters to the topic they were read from.")
+  @Command(name = "redrive", description = "Re-publish dead letters to the stage's input topic, skipping those"
+      + " superseded by a newer version or a delete of the same key.")
   static final class Redrive implements Callable<Integer> {
     @CommandLine.Mixin Target target = new Target();
 
@@ -120,20 +127,101 @@ final class DlqCommand {
 
     @Override
     public Integer call() {
+      target.topic(); // an unknown stage is named before anything is read
+      KafkaSettings settings = target.kafka.settings();
+      String input = INPUTS.get(target.stage).name(settings.topicPrefix());
+      List<ConsumerRecord<byte[], byte[]>> chosen = target.readAll().stream()
+          .filter(r -> offsets == null || offsets.contains(r.offset())).toList();
       List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-      for (ConsumerRecord<byte[], byte[]> r : target.readAll()) {
-        if (offsets == null || offsets.contains(r.offset())) {
+      Map<TopicPartition, Map<ByteBuffer, Long>> latest = latestOffsets(settings, input, chosen);
+      int skipped = 0;
+      for (ConsumerRecord<byte[], byte[]> r : chosen) {
+        Optional<String> why = skipReason(r, input, latest);
+        if (why.isPresent()) {
+          skipped++;
+          System.out.println("skipped " + text(r.key()) + " (DLQ offset " + r.offset() + "): " + why.get());
+        } else {
           out.add(redriven(r));
         }
       }
-      KafkaSettings settings = target.kafka.settings();
       try (var producer = new CheckedProducer<byte[], byte[]>(
           new KafkaProducer<>(settings.producer("ragstream-dlq-redrive")), Duration.ofSeconds(60))) {
         producer.sendAll(out);
       }
       out.forEach(r -> System.out.println("redriven " + text(r.key()) + " -> " + r.topic()));
-      System.out.println(out.size() + " record(s) re-published; the DLQ keeps its copies (it is an audit log)");
+      System.out.println(out.size() + " record(s) re-published, " + skipped + " skipped; the DLQ keeps its copies"
+          + " (it is an audit log)");
       return 0;
+    }
+  }
+
+  /** Each stage's own input topic: the only topic its dead letters may be re-published to. */
+  static final Map<String, Topic<?, ?>> INPUTS = Map.of("extract", Topics.INGEST, "chunker", Topics.DOCUMENTS,
+      "embedder", Topics.CHUNKS, "indexer", Topics.EMBEDDINGS);
+
+  /**
+   * Why a dead letter must not be re-published, if it must not: its source is not the stage's input topic (a forged
+   * or foreign header would otherwise let redrive write anywhere), or the input topic holds a later record of the
+   * same key (a newer version or a delete, which re-publishing the old record would undo).
+   */
+  static Optional<String> skipReason(ConsumerRecord<byte[], byte[]> dead, String input,
+      Map<TopicPartition, Map<ByteBuffer, Long>> latest) {
+    String source = DeadLetters.header(dead.headers(), ErrorHeaders.TOPIC);
+    if (!input.equals(source)) {
+      return Optional.of("its source topic " + (source == null ? "(none)" : "'" + InputLimits.printable(source) + "'")
+          + " is not the stage's input topic " + input);
+    }
+    Optional<TopicPartition> partition = sourcePartition(dead, input);
+    if (partition.isEmpty()) {
+      return Optional.of("no valid source partition/offset headers");
+    }
+    long offset = Long.parseLong(DeadLetters.header(dead.headers(), ErrorHeaders.OFFSET));
+    Long newest = dead.key() == null ? null
+        : latest.getOrDefault(partition.get(), Map.of()).get(ByteBuffer.wrap(dead.key()));
+    if (newest != null && newest > offset) {
+      return Optional.of("superseded by a newer version or a delete at " + partition.get() + " offset " + newest);
+    }
+    return Optional.empty();
+  }
+
+  /** For each source partition of the dead letters: the last offset of each key after the oldest dead letter. */
+  private static Map<TopicPartition, Map<ByteBuffer, Long>> latestOffsets(KafkaSettings settings, String input,
+      List<ConsumerRecord<byte[], byte[]>> dead) {
+    Map<TopicPartition, Long> from = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : dead) {
+      sourcePartition(r, input).ifPresent(tp -> from.merge(tp,
+          Long.parseLong(DeadLetters.header(r.headers(), ErrorHeaders.OFFSET)) + 1, Math::min));
+    }
+    Map<TopicPartition, Map<ByteBuffer, Long>> latest = new HashMap<>();
+    if (from.isEmpty()) {
+      return latest;
+    }
+    Map<String, Object> props = settings.consumer("unused", "ragstream-dlq-cli", 500);
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG); // reading must not move any group's offsets
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+      List<TopicPartition> partitions = List.copyOf(from.keySet());
+      consumer.assign(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      partitions.forEach(tp -> consumer.seek(tp, Math.min(from.get(tp), ends.get(tp))));
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.key() != null && r.offset() < ends.get(new TopicPartition(r.topic(), r.partition()))) {
+            latest.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), tp -> new HashMap<>())
+                .put(ByteBuffer.wrap(r.key()), r.offset());
+          }
+        }
+      }
+    }
+    return latest;
+  }
+
+  private static Optional<TopicPartition> sourcePartition(ConsumerRecord<byte[], byte[]> dead, String input) {
+    try {
+      int partition = Integer.parseInt(DeadLetters.header(dead.headers(), ErrorHeaders.PARTITION));
+      Long.parseLong(DeadLetters.header(dead.headers(), ErrorHeaders.OFFSET));
+      return Optional.of(new TopicPartition(input, partition));
+    } catch (NumberFormatException e) { // absent (null) or garbage
+      return Optional.empty();
     }
   }
 
@@ -149,19 +237,20 @@ final class DlqCommand {
     return new ProducerRecord<>(source, null, dead.key(), dead.value(), headers);
   }
 
-  private static String text(byte[] bytes) {
-    return bytes == null ? "(null)" : new String(bytes, StandardCharsets.UTF_8);
+  /** A key as printable text: control characters escaped, so a hostile id cannot forge lines or drive the terminal. */
+  static String text(byte[] bytes) {
+    return bytes == null ? "(null)" : InputLimits.printable(new String(bytes, StandardCharsets.UTF_8));
   }
 
   private static String orDash(String s) {
-    return s == null ? "-" : s;
+    return s == null ? "-" : InputLimits.printable(s);
   }
 
   private static String oneLine(String s) {
     if (s == null) {
       return "-";
     }
-    String line = s.replaceAll("\\s+", " ");
+    String line = InputLimits.printable(s.replaceAll("[ \\t\\r\\n]+", " "));
     return line.length() > 120 ? line.substring(0, 120) + "…" : line;
   }
 }

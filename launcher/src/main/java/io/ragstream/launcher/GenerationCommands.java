@@ -427,6 +427,10 @@ final class GenerationCommands {
             "unknown action '" + action + "': list, swap or drop");
       }
       String choice = storeChoice(stores, spec);
+      if (!action.equals("list")) {
+        required(); // before any store is opened
+      }
+      GenerationNames.requireValid(live);
       try (StoreOptions.Opened opened = stores.generations(data.dataDir)) {
         List<GenerationCatalog> catalogs = opened.stores().stream().map(StoreOptions.StoreGenerations::catalog)
             .toList();
@@ -482,7 +486,13 @@ final class GenerationCommands {
       if (name == null) {
         throw new CommandLine.ParameterException(spec.commandLine(), action + " needs a generation NAME");
       }
-      return name;
+      // checked like replay's: a name is a directory (Lucene) or an index/collection name, so `../..` must never
+      // reach a store's drop
+      try {
+        return GenerationNames.requireValid(name);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
     }
   }
 }

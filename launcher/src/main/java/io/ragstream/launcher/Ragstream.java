@@ -39,6 +39,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
@@ -203,6 +204,9 @@ public final class Ragstream {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "metadata on every file's chunks, searchable"
+        + " with filter.KEY=VALUE (repeatable)") Map<String, String> meta = new java.util.LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
       if (watch != null) {
@@ -215,7 +219,7 @@ public final class Ragstream {
         throw new CommandLine.ParameterException(spec.commandLine(), "give a PATH to publish, or --watch DIR");
       }
       try (DocumentPublisher publisher = new DocumentPublisher(kafka.settings(), "ragstream-cli")) {
-        for (DocumentPublisher.Published p : publisher.publishPaths(paths, tenant, id)) {
+        for (DocumentPublisher.Published p : publisher.publishPaths(paths, tenant, id, meta)) {
           System.out.println("published " + p.docId());
         }
       }

@@ -3,7 +3,7 @@ package io.ragstream.query;
 import io.ragstream.embedding.ModelSettings;
 import io.ragstream.indexer.IndexerConfig;
 import io.ragstream.query.answer.Answerers;
-import io.ragstream.query.auth.ApiKeys;
+import io.ragstream.runtime.auth.ApiKeys;
 import io.ragstream.query.cache.QueryCacheSettings;
 import io.ragstream.query.experiment.Experiments;
 import io.ragstream.query.expand.QueryExpanders;

@@ -5,14 +5,15 @@ import com.sun.net.httpserver.HttpServer;
 import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.query.answer.Answerer;
 import io.ragstream.query.answer.ExtractiveAnswerer;
-import io.ragstream.query.auth.ApiKeys;
-import io.ragstream.query.auth.Authentication;
+import io.ragstream.runtime.auth.ApiKeys;
+import io.ragstream.runtime.auth.Authentication;
 import io.ragstream.query.experiment.Experiments;
 import io.ragstream.query.openapi.OpenApi;
 import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpError;
 import io.ragstream.runtime.http.HttpJson;
 import io.ragstream.runtime.http.HttpServers;
+import io.ragstream.runtime.http.InputLimits;
 import io.ragstream.runtime.http.QueryParams;
 import io.ragstream.runtime.http.Request;
 import io.ragstream.runtime.http.Responses;
@@ -56,6 +57,7 @@ import java.util.function.Function;
  * running the service enforces configured keys; {@link #apiKeys(ApiKeys)} overrides them.
  */
 public final class QueryHttpServer implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QueryHttpServer.class);
   public static final int DEFAULT_PORT = 8080;
   public static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -156,6 +158,10 @@ public final class QueryHttpServer implements AutoCloseable {
 
   public QueryHttpServer start() {
     server.start();
+    if (apiKeys.isOpen()) {
+      LOG.warn("query API is open: no API keys configured ({} or {}); every request may name any tenant, so keep"
+          + " port {} to localhost", ApiKeys.KEYS_FILE_ENV, ApiKeys.KEYS_ENV, port());
+    }
     return this;
   }
 
@@ -176,7 +182,7 @@ public final class QueryHttpServer implements AutoCloseable {
       if (name.startsWith(FILTER_PREFIX) && name.length() > FILTER_PREFIX.length()) {
         filter.put(name.substring(FILTER_PREFIX.length()), params.get(name).orElseThrow());
       } else if (!SEARCH_PARAMS.contains(name)) {
-        throw HttpError.badRequest("unknown parameter '" + name
+        throw HttpError.badRequest("unknown parameter '" + InputLimits.printable(name)
             + "'; known: q, k, mode, tenant, rerank, expand, user, experiment, filter.KEY");
       }
     }
@@ -265,12 +271,13 @@ public final class QueryHttpServer implements AutoCloseable {
     if (body.query() == null || body.query().isBlank()) {
       throw HttpError.badRequest("field 'query' is required and must not be blank");
     }
+    InputLimits.query(body.query());
     Responses.json(r.exchange(), 200, answerer.answer(body.query(),
         Authentication.tenant(r, body.tenant(), SearchRequest.DEFAULT_TENANT)));
   }
 
   private void document(Request r) throws IOException {
-    String docId = r.pathParam("docId");
+    String docId = InputLimits.docId(r.pathParam("docId"));
     String tenant = Authentication.tenant(r, r.query().get("tenant").orElse(null), SearchRequest.DEFAULT_TENANT);
     if (tenant.isBlank()) {
       throw HttpError.badRequest("parameter 'tenant' must not be blank");

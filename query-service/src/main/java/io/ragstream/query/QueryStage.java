@@ -6,7 +6,7 @@ import io.ragstream.embedding.EmbeddingModels;
 import io.ragstream.embedding.OnnxOptions;
 import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.query.answer.Answerers;
-import io.ragstream.query.auth.ApiKeys;
+import io.ragstream.runtime.auth.ApiKeys;
 import io.ragstream.query.cache.CacheInvalidator;
 import io.ragstream.query.cache.QueryCache;
 import io.ragstream.query.experiment.Experiments;
@@ -95,10 +95,6 @@ public final class QueryStage {
       server.apiKeys(ApiKeys.fromEnvironment(config.features()));
       server.answerer(Answerers.fromEnvironment(config.features(), search)); // an LLM, else extractive
       server.experiments(stage.resource(Experiments.fromEnvironment(config.features(), search)));
-      if (server.isOpen()) {
-        LOG.warn("query API is open: no API keys configured (RAGSTREAM_API_KEYS_FILE or RAGSTREAM_API_KEYS); "
-            + "every request may name any tenant, so keep port {} to localhost", server.port());
-      }
       operations(stage, server, kafka, metrics);
       server.start();
       stage.httpPort(server.port());
@@ -116,9 +112,27 @@ public final class QueryStage {
    */
   private static void operations(CompositeStage stage, QueryHttpServer query, KafkaSettings kafka,
       MeterRegistry metrics) {
-    StatusView view = stage.resource(StatusView.start(kafka, kafka.topicPrefix() + "status-view"));
-    ConsumerLagMonitor lag = stage.resource(ConsumerLagMonitor.start(kafka, metrics, LAG_SAMPLE_INTERVAL));
+    stage.resource(operations(query, kafka, metrics));
+  }
+
+  /**
+   * The operations pages on {@code query}, for a query server assembled outside a stage (tests running a second,
+   * keyed server beside a stack); the returned closeable stops the status view and the lag monitor.
+   */
+  public static AutoCloseable operations(QueryHttpServer query, KafkaSettings kafka, MeterRegistry metrics) {
+    StatusView view = StatusView.start(kafka, kafka.topicPrefix() + "status-view");
+    ConsumerLagMonitor lag;
+    try {
+      lag = ConsumerLagMonitor.start(kafka, metrics, LAG_SAMPLE_INTERVAL);
+    } catch (RuntimeException e) {
+      view.close();
+      throw e;
+    }
     query.routes(new StatusPage(view, lag)::register)
         .documentProgress(docId -> view.get(docId).map(ProgressJson::of));
+    return () -> {
+      lag.close();
+      view.close();
+    };
   }
 }

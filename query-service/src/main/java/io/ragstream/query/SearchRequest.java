@@ -1,5 +1,6 @@
 package io.ragstream.query;
 
+import io.ragstream.runtime.http.InputLimits;
 import java.util.Map;
 
 /**
@@ -26,6 +27,7 @@ public record SearchRequest(String query, int k, SearchMode mode, String tenant,
     if (query == null || query.isBlank()) {
       throw new IllegalArgumentException("query must not be blank");
     }
+    InputLimits.query(query);
     if (k < 1) {
       throw new IllegalArgumentException("k must be at least 1, got " + k);
     }
@@ -40,10 +42,12 @@ public record SearchRequest(String query, int k, SearchMode mode, String tenant,
     } else {
       filter.forEach((key, value) -> {
         if (key == null || key.isBlank() || value == null) {
-          throw new IllegalArgumentException("filter must map non-blank keys to string values, got " + key);
+          throw new IllegalArgumentException("filter must map non-blank keys to string values, got "
+              + InputLimits.printable(key));
         }
       });
-      filter = Map.copyOf(filter);
+      // bounded: each filter is a clause of the store's query, and Lucene refuses more than 1,024 in all (a 500)
+      filter = Map.copyOf(InputLimits.filters(filter));
     }
   }
 

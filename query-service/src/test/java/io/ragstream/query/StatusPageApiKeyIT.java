@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ragstream.query.auth.ApiKeys;
+import io.ragstream.runtime.auth.ApiKeys;
 import io.ragstream.query.ui.StatusPage;
 import io.ragstream.runtime.http.Responses;
 import java.io.BufferedReader;

@@ -16,7 +16,7 @@ public final class GenerationNames {
   public static String requireValid(String generation) {
     if (generation == null || !VALID.matcher(generation).matches()) {
       throw new IllegalArgumentException("generation must be 1-63 of a-z, 0-9, '-' or '_' (starting with a letter"
-          + " or digit), got " + generation);
+          + " or digit), got '" + io.ragstream.runtime.http.InputLimits.printable(generation) + "'");
     }
     return generation;
   }

@@ -6,17 +6,13 @@ import io.micrometer.core.instrument.Timer;
 import io.ragstream.runtime.kafka.BatchProcessor;
 import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.schemas.DocumentFingerprints;
 import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.ExtractedDocument;
 import io.ragstream.schemas.avro.IngestRequest;
 import io.ragstream.schemas.avro.Operation;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,11 +37,18 @@ public final class ExtractBatchProcessor implements BatchProcessor {
   private final String dlqTopic;
   private final Timer parseLatency;
   private final MeterRegistry metrics;
+  private final FileReferences references;
   private final int maxRecordBytes;
 
+  /** References confined to the roots of {@value FileReferences#ROOTS_ENV} (none when unset). */
   public ExtractBatchProcessor(TikaExtractor extractor, String topicPrefix, SerdeSettings serdes,
       MeterRegistry metrics) {
-    this(extractor, topicPrefix, serdes, metrics, KafkaSettings.MAX_RECORD_BYTES);
+    this(extractor, topicPrefix, serdes, metrics, FileReferences.fromEnvironment(System.getenv()));
+  }
+
+  public ExtractBatchProcessor(TikaExtractor extractor, String topicPrefix, SerdeSettings serdes,
+      MeterRegistry metrics, FileReferences references) {
+    this(extractor, topicPrefix, serdes, metrics, references, KafkaSettings.MAX_RECORD_BYTES);
   }
 
   /**
@@ -53,12 +56,13 @@ public final class ExtractBatchProcessor implements BatchProcessor {
    *     {@code too_large}
    */
   public ExtractBatchProcessor(TikaExtractor extractor, String topicPrefix, SerdeSettings serdes,
-      MeterRegistry metrics, int maxRecordBytes) {
+      MeterRegistry metrics, FileReferences references, int maxRecordBytes) {
     if (maxRecordBytes < 1024) {
       throw new IllegalArgumentException("maxRecordBytes must be at least 1024, was " + maxRecordBytes);
     }
     this.maxRecordBytes = maxRecordBytes;
     this.extractor = extractor;
+    this.references = java.util.Objects.requireNonNull(references, "references");
     this.requestValues = Topics.INGEST.valueSerde(serdes).deserializer();
     this.documentValues = Topics.DOCUMENTS.valueSerde(serdes).serializer();
     this.documentsTopic = Topics.DOCUMENTS.name(topicPrefix);
@@ -106,7 +110,8 @@ public final class ExtractBatchProcessor implements BatchProcessor {
           .setLanguage(extraction.language())
           .setContentType(extraction.contentType())
           .setSourceName(request.getSourceName())
-          .setContentHash(extraction.contentHash())
+          .setContentHash(DocumentFingerprints.contentHash(extraction.contentHash(), extraction.title(),
+              request.getSourceName(), metadata))
           .setVersion(record.offset())
           .setIngestedAt(request.getIngestedAt())
           .setMetadata(metadata)
@@ -123,8 +128,8 @@ public final class ExtractBatchProcessor implements BatchProcessor {
       return new ProducerRecord<>(documentsTopic, record.key(), value);
     } catch (ExtractionException e) {
       return deadLetter(record, e.reason().name().toLowerCase(java.util.Locale.ROOT), e);
-    } catch (IOException e) {
-      return deadLetter(record, "unreadable_reference", e);
+    } catch (FileReferences.ReferenceException e) {
+      return deadLetter(record, e.reason(), e);
     } catch (InterruptedException e) {
       // The stage is stopping, the document is not at fault: abort the batch so it is read again.
       Thread.currentThread().interrupt();
@@ -135,8 +140,8 @@ public final class ExtractBatchProcessor implements BatchProcessor {
     }
   }
 
-  /** The bytes to parse: inline, or read from a {@code file:} reference with the same size limit. */
-  private byte[] content(IngestRequest request) throws IOException, ExtractionException {
+  /** The bytes to parse: inline, or read from a confined {@code file:} reference with the same size limit. */
+  private byte[] content(IngestRequest request) throws FileReferences.ReferenceException, ExtractionException {
     ByteBuffer inline = request.getContent();
     if (inline != null) {
       byte[] bytes = new byte[inline.remaining()];
@@ -146,19 +151,7 @@ public final class ExtractBatchProcessor implements BatchProcessor {
     if (request.getReference() == null) {
       throw new ExtractionException(ExtractionException.Reason.EMPTY, "request has neither content nor reference");
     }
-    URI uri = URI.create(request.getReference());
-    if (!"file".equals(uri.getScheme())) {
-      throw new IOException("unsupported reference scheme (only file: is read): " + uri);
-    }
-    Path path = Path.of(uri);
-    long size = Files.size(path);
-    if (size > extractor.limits().maxBytes()) {
-      throw new ExtractionException(ExtractionException.Reason.TOO_LARGE,
-          path + " is " + size + " bytes, over the limit of " + extractor.limits().maxBytes());
-    }
-    try (InputStream in = Files.newInputStream(path)) {
-      return in.readAllBytes();
-    }
+    return references.read(request.getReference(), extractor.limits().maxBytes());
   }
 
   private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason,

@@ -1,5 +1,6 @@
 package io.ragstream.ingest.source;
 
+import io.ragstream.runtime.http.InputLimits;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.Topics;
@@ -48,7 +49,7 @@ public final class DocumentPublisher implements AutoCloseable {
   public Published publish(String docId, String tenant, String contentType, String sourceName, byte[] content,
       Map<String, String> metadata) {
     IngestRequest request = base(docId, tenant, Operation.UPSERT).setContentType(contentType)
-        .setSourceName(sourceName).setContent(ByteBuffer.wrap(content)).setMetadata(metadata).build();
+        .setSourceName(InputLimits.name(sourceName)).setContent(ByteBuffer.wrap(content)).setMetadata(InputLimits.metadata(metadata)).build();
     RecordMetadata ack = send(request);
     return new Published(docId, null, ack.partition(), ack.offset());
   }
@@ -58,6 +59,15 @@ public final class DocumentPublisher implements AutoCloseable {
    * normalised path unless {@code id} is given (only allowed for a single file).
    */
   public List<Published> publishPaths(List<Path> paths, String tenant, String id) throws IOException {
+    return publishPaths(paths, tenant, id, Map.of());
+  }
+
+  /**
+   * Publishes files with {@code metadata} on each (e.g. {@code publish --meta team=red}); a file's {@code path} entry
+   * is added unless {@code metadata} names its own.
+   */
+  public List<Published> publishPaths(List<Path> paths, String tenant, String id, Map<String, String> metadata)
+      throws IOException {
     List<Path> files = new ArrayList<>();
     for (Path path : paths) {
       if (!Files.exists(path)) {
@@ -80,9 +90,17 @@ public final class DocumentPublisher implements AutoCloseable {
     for (Path file : files) {
       Path absolute = file.toAbsolutePath().normalize();
       String docId = id != null ? id : absolute.toString();
-      IngestRequest.Builder request = base(docId, tenant, Operation.UPSERT)
-          .setSourceName(absolute.getFileName().toString()).setContentType(Files.probeContentType(absolute))
-          .setMetadata(Map.of("path", absolute.toString()));
+      Map<String, String> fileMetadata = new java.util.LinkedHashMap<>();
+      fileMetadata.put("path", absolute.toString());
+      fileMetadata.putAll(metadata);
+      IngestRequest.Builder request;
+      try {
+        request = base(docId, tenant, Operation.UPSERT)
+            .setSourceName(InputLimits.name(absolute.getFileName().toString()))
+            .setContentType(Files.probeContentType(absolute)).setMetadata(InputLimits.metadata(fileMetadata));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(InputLimits.printable(absolute.toString()) + ": " + e.getMessage(), e);
+      }
       long size = Files.size(absolute);
       if (size <= INLINE_LIMIT_BYTES) {
         request.setContent(ByteBuffer.wrap(readFile(absolute)));
@@ -115,11 +133,10 @@ public final class DocumentPublisher implements AutoCloseable {
     return published;
   }
 
+  /** Every way in (HTTP, CLI, tests) passes the edge limits here: an id no stage can key or log is refused. */
   private static IngestRequest.Builder base(String docId, String tenant, Operation operation) {
-    if (docId == null || docId.isBlank()) {
-      throw new IllegalArgumentException("docId must not be blank");
-    }
-    return IngestRequest.newBuilder().setDocId(docId).setTenant(tenant == null ? "default" : tenant)
+    InputLimits.docId(docId);
+    return IngestRequest.newBuilder().setDocId(docId).setTenant(tenant == null ? "default" : InputLimits.tenant(tenant))
         .setOperation(operation).setIngestedAt(Instant.now());
   }
 

@@ -54,6 +54,19 @@ public final class StatusView implements AutoCloseable {
     return documents.size();
   }
 
+  /** The most recently updated documents of one tenant, newest first. */
+  public List<DocumentProgress> recent(int limit, String tenant) {
+    return documents.values().stream().filter(p -> tenant.equals(p.getTenant()))
+        .sorted(Comparator.comparing(DocumentProgress::getUpdatedAt).reversed()
+            .thenComparing(DocumentProgress::getDocId))
+        .limit(limit).toList();
+  }
+
+  /** How many documents one tenant has in the table. */
+  public long size(String tenant) {
+    return documents.values().stream().filter(p -> tenant.equals(p.getTenant())).count();
+  }
+
   private void follow() {
     try {
       while (running.get()) {

@@ -94,7 +94,7 @@ public final class QueryParams {
   public void rejectUnknown(Set<String> known) {
     for (String name : values.keySet()) {
       if (!known.contains(name)) {
-        throw HttpError.badRequest("unknown parameter '" + name + "'; known: " + String.join(", ", known));
+        throw HttpError.badRequest("unknown parameter '" + InputLimits.printable(name) + "'; known: " + String.join(", ", known));
       }
     }
   }

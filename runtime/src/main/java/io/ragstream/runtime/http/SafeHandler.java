@@ -36,6 +36,7 @@ public final class SafeHandler implements HttpHandler {
   @Override
   public void handle(HttpExchange exchange) {
     try (exchange) {
+      securityHeaders(exchange);
       try {
         delegate.handle(new Request(exchange));
       } catch (HttpError e) {
@@ -49,6 +50,18 @@ public final class SafeHandler implements HttpHandler {
         respond(exchange, 500, "internal server error", Map.of(), true);
       }
     }
+  }
+
+  /**
+   * Set on every response of every port, errors included: no MIME sniffing (a JSON error echoing input must never
+   * be run as HTML or script), no Referer leaking ids or queries from the status page, no framing (clickjacking).
+   * Pages add their own Content-Security-Policy ({@code StatusPage}).
+   */
+  static void securityHeaders(HttpExchange exchange) {
+    var headers = exchange.getResponseHeaders();
+    headers.set("X-Content-Type-Options", "nosniff");
+    headers.set("Referrer-Policy", "no-referrer");
+    headers.set("X-Frame-Options", "DENY");
   }
 
   private static void respond(
