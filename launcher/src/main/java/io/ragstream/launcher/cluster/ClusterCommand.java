@@ -51,7 +51,7 @@ public final class ClusterCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       out.print(format(state, supervised));
       out.flush();
-      if (!supervised) {
+      if (!supervised && state.processes().stream().anyMatch(e -> !e.state().equals("stopped"))) {
         spec.commandLine().getErr().println("the supervisor (pid " + state.supervisorPid()
             + ") is not running: states are as it last wrote them, 'exited' where the process is gone");
       }
