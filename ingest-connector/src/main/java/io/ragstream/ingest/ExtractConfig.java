@@ -1,6 +1,7 @@
 package io.ragstream.ingest;
 
 import io.ragstream.ingest.extract.ExtractLimits;
+import io.ragstream.ingest.extract.FileReferences;
 import io.ragstream.runtime.config.CommonSettings;
 import io.ragstream.runtime.config.Setting;
 import io.ragstream.runtime.config.Settings;
@@ -36,7 +37,10 @@ public record ExtractConfig(String instance, ExtractLimits limits, int maxPollRe
       "health and metrics port of `stage extract` (0: any free port)");
 
   /** The extract stage's own settings. */
-  public static final List<Setting> SETTINGS = List.of(MAX_BYTES, PARSE_TIMEOUT, WRITE_LIMIT, MAX_POLL,
+  public static final Setting FILE_ROOTS = Setting.string("extract.file-roots", null,
+      "directories file: references may be read from (comma-separated); none: every reference is dead-lettered as"
+          + " reference_refused").withEnv(FileReferences.ROOTS_ENV);
+  public static final List<Setting> SETTINGS = List.of(FILE_ROOTS, MAX_BYTES, PARSE_TIMEOUT, WRITE_LIMIT, MAX_POLL,
       CHILD_HEAP_MB, PORT);
 
   /** Everything `stage extract` reads. */

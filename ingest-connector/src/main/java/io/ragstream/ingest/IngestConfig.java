@@ -1,5 +1,6 @@
 package io.ragstream.ingest;
 
+import io.ragstream.runtime.auth.AuthSettings;
 import io.ragstream.runtime.config.CommonSettings;
 import io.ragstream.runtime.config.Setting;
 import io.ragstream.runtime.config.Settings;
@@ -21,7 +22,8 @@ public record IngestConfig(int port, long maxUploadBytes) {
   public static final Setting MAX_UPLOAD = Setting.longValue("ingest.max-upload-bytes", DEFAULT_MAX_UPLOAD_BYTES, 1,
       16L * 1024 * 1024, "largest upload accepted (413 above it); larger files travel by reference");
 
-  public static final List<Setting> SETTINGS = List.of(PORT, MAX_UPLOAD);
+  public static final List<Setting> SETTINGS = Stream.concat(Stream.of(PORT, MAX_UPLOAD),
+      AuthSettings.ALL.stream()).toList();
   public static final List<Setting> ALL = Stream.concat(CommonSettings.KAFKA.stream(), SETTINGS.stream()).toList();
 
   public IngestConfig {

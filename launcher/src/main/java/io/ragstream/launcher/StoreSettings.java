@@ -11,7 +11,7 @@ import java.util.List;
 final class StoreSettings {
   static final Setting STORE = Setting.string("store", StoreOptions.LUCENE,
       "which stores the indexer writes and the query side reads: " + StoreOptions.LUCENE + " | "
-          + StoreOptions.QDRANT_ELASTICSEARCH);
+          + StoreOptions.ELASTICSEARCH + " | " + StoreOptions.QDRANT_ELASTICSEARCH);
   static final Setting QDRANT_HOST = Setting.string("qdrant.host", "localhost", "Qdrant host (gRPC)");
   static final Setting QDRANT_PORT = Setting.integer("qdrant.port", 6334, 1, 65_535, "Qdrant gRPC port");
   static final Setting QDRANT_TLS = Setting.bool("qdrant.tls", false, "TLS to Qdrant");
@@ -20,10 +20,18 @@ final class StoreSettings {
       "Elasticsearch URL");
   static final Setting ELASTICSEARCH_API_KEY = Setting.string("elasticsearch.api-key", null,
       "Elasticsearch API key").asSecret();
+  static final Setting ELASTICSEARCH_USERNAME = Setting.string("elasticsearch.username", null,
+      "Elasticsearch user for basic authentication (with the password; not with an API key)");
+  static final Setting ELASTICSEARCH_PASSWORD = Setting.string("elasticsearch.password", null,
+      "that user's password").asSecret();
+  static final Setting ELASTICSEARCH_ANALYZER = Setting.string("elasticsearch.analyzer",
+      io.ragstream.indexer.elastic.ElasticSettings.DEFAULT_ANALYZER,
+      "analyzer of the searched text fields (standard exists in every distribution; english on a full one)");
 
   /** With the model: a new Qdrant collection is sized for its dimension. */
   static final List<Setting> ALL = List.of(STORE, QDRANT_HOST, QDRANT_PORT, QDRANT_TLS, QDRANT_API_KEY,
-      ELASTICSEARCH_URL, ELASTICSEARCH_API_KEY, ModelSettings.MODEL);
+      ELASTICSEARCH_URL, ELASTICSEARCH_API_KEY, ELASTICSEARCH_USERNAME, ELASTICSEARCH_PASSWORD, ELASTICSEARCH_ANALYZER,
+      ModelSettings.MODEL);
 
   /** The options of {@link StoreOptions}, by the setting each stands for. */
   static final List<String[]> FLAGS = List.of(new String[] {"--store", STORE.key()},

@@ -95,7 +95,7 @@ class StageConfigTest {
     for (Path file : files) {
       variable.matcher(java.nio.file.Files.readString(file)).results().forEach(m -> env.put(m.group(), "x"));
     }
-    assertThat(env).containsKeys("RAGSTREAM_BOOTSTRAP", "RAGSTREAM_QUERY_CACHE");
+    assertThat(env).containsKeys("RAGSTREAM_STORE", "RAGSTREAM_QUERY_CACHE");
     StageCatalog.rejectUnknownVariables(env);
   }
 

@@ -4,6 +4,7 @@ import io.ragstream.embedding.ModelSettings;
 import io.ragstream.indexer.IndexerConfig;
 import io.ragstream.query.answer.Answerers;
 import io.ragstream.runtime.auth.ApiKeys;
+import io.ragstream.runtime.auth.AuthSettings;
 import io.ragstream.query.cache.QueryCacheSettings;
 import io.ragstream.query.experiment.Experiments;
 import io.ragstream.query.expand.QueryExpanders;
@@ -75,17 +76,14 @@ public record QueryConfig(int port, String modelId, SearchConfig search, QueryCa
       Duration.ofMillis(1), Duration.ofHours(1), "expansion request timeout");
   public static final Setting EXPERIMENTS_FILE = Setting.path("experiments.file", null,
       "A/B experiments definition (docs/QUERY.md)").withEnv(Experiments.FILE_ENV);
-  public static final Setting API_KEYS = Setting.string("api-keys", null,
-      "API keys inline: key=tenant pairs, comma-separated (hashed on load); with no file either: the API is open")
-      .withEnv(ApiKeys.KEYS_ENV).asSecret();
-  public static final Setting API_KEYS_FILE = Setting.path("api-keys.file", null,
-      "file of '<sha256 hex of key> <tenant>' lines")
-      .withEnv(ApiKeys.KEYS_FILE_ENV);
+  public static final Setting API_KEYS = AuthSettings.API_KEYS;
+  public static final Setting API_KEYS_FILE = AuthSettings.API_KEYS_FILE;
+  public static final Setting ALLOWED_HOSTS = AuthSettings.ALLOWED_HOSTS;
 
   public static final List<Setting> SETTINGS = List.of(PORT, RRF_K, CANDIDATES, MAX_K, FUSION, VECTOR_WEIGHT,
       RERANK_CANDIDATES, CACHE, CACHE_TTL, CACHE_MAX, CACHE_PREFIX, REDIS_URI, RERANKER, LLM_BASE_URL, LLM_MODEL,
       LLM_API_KEY, LLM_TIMEOUT, LLM_CONTEXT_TOKENS, EXPANSION_QUERIES, EXPANSION_TIMEOUT, EXPERIMENTS_FILE, API_KEYS,
-      API_KEYS_FILE);
+      API_KEYS_FILE, ALLOWED_HOSTS);
 
   /** Everything `stage query` reads (the store settings are the launcher's). */
   public static final List<Setting> ALL = all();
