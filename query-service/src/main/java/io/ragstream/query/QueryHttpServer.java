@@ -3,6 +3,7 @@ package io.ragstream.query;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.sun.net.httpserver.HttpServer;
 import io.ragstream.indexer.store.ChunkSearcher;
+import io.ragstream.indexer.store.DocumentAcl;
 import io.ragstream.query.answer.Answerer;
 import io.ragstream.query.answer.ExtractiveAnswerer;
 import io.ragstream.runtime.auth.ApiKeys;
@@ -21,6 +22,7 @@ import io.ragstream.runtime.http.Router;
 import io.ragstream.runtime.http.SafeHandler;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -185,7 +187,7 @@ public final class QueryHttpServer implements AutoCloseable {
         Authentication.tenant(r, params.get("tenant").orElse(null), null),
         filter,
         params.booleanParam("rerank", false),
-        params.booleanParam("expand", false));
+        params.booleanParam("expand", false)).withPrincipals(callerPrincipals(r));
     respond(r, request, user(r, params.get("user").orElse(null)), params.get("experiment").orElse(null));
   }
 
@@ -202,7 +204,7 @@ public final class QueryHttpServer implements AutoCloseable {
     }
     Experiments.Assignment a = assignment.get();
     SearchRequest routed = new SearchRequest(request.query(), request.k(), request.mode(), request.tenant(),
-        request.filter(), a.variant().rerank(request.rerank()), request.expand());
+        request.filter(), a.variant().rerank(request.rerank()), request.expand(), request.principals());
     long start = System.nanoTime();
     SearchResponse response = a.service().search(routed);
     String queryId = experiments.served(a, routed.tenant(), response, System.nanoTime() - start);
@@ -224,7 +226,7 @@ public final class QueryHttpServer implements AutoCloseable {
     SearchRequest request = new SearchRequest(body.query(), k,
         body.mode() == null ? SearchMode.HYBRID : SearchMode.parse(body.mode()),
         Authentication.tenant(r, body.tenant(), null), body.filter(),
-        Boolean.TRUE.equals(body.rerank()), Boolean.TRUE.equals(body.expand()));
+        Boolean.TRUE.equals(body.rerank()), Boolean.TRUE.equals(body.expand())).withPrincipals(callerPrincipals(r));
     respond(r, request, user(r, body.user()), body.experiment());
   }
 
@@ -264,7 +266,7 @@ public final class QueryHttpServer implements AutoCloseable {
     }
     InputLimits.query(body.query());
     Responses.json(r.exchange(), 200, answerer.answer(body.query(),
-        Authentication.tenant(r, body.tenant(), SearchRequest.DEFAULT_TENANT)));
+        Authentication.tenant(r, body.tenant(), SearchRequest.DEFAULT_TENANT), callerPrincipals(r)));
   }
 
   private void document(Request r) throws IOException {
@@ -273,11 +275,15 @@ public final class QueryHttpServer implements AutoCloseable {
     if (tenant.isBlank()) {
       throw HttpError.badRequest("parameter 'tenant' must not be blank");
     }
-    Optional<DocumentStatus> indexed = DocumentStatus.of(docId, tenant, searcher.chunksOfDocument(docId, tenant));
+    List<String> principals = callerPrincipals(r);
+    // A document the caller's principals may not see is a 404 like a missing one: its existence is not revealed.
+    Optional<DocumentStatus> indexed = DocumentStatus.of(docId, tenant, searcher.chunksOfDocument(docId, tenant)
+        .stream().filter(c -> DocumentAcl.visible(c.acl(), principals)).toList());
     // Progress is kept per docId; it belongs to the caller only when its tenant is the caller's. Anything else
     // would reveal another tenant's document (its name, hash, dead-letter reason) to whoever guesses its id.
     Optional<Map<String, Object>> progress = pipeline.apply(docId)
-        .filter(p -> tenant.equals(String.valueOf(p.get("tenant"))));
+        .filter(p -> tenant.equals(String.valueOf(p.get("tenant"))))
+        .filter(p -> DocumentAcl.visible(aclOf(p), principals));
     // a deleted (or being deleted) document stays a 404; one still on its way or dead-lettered is found, 0 chunks
     if (indexed.isEmpty() && progress.map(p -> "DELETE".equals(p.get("operation"))).orElse(true)) {
       throw HttpError.notFound("document '" + docId + "' has no indexed chunks in tenant '" + tenant + "'"
@@ -291,6 +297,18 @@ public final class QueryHttpServer implements AutoCloseable {
     });
     progress.ifPresent(p -> body.put("pipeline", p));
     Responses.json(r.exchange(), 200, body);
+  }
+
+  /**
+   * The principals a request's documents are matched against: its key's (empty for a key without principals, which
+   * sees the documents without an ACL); null in open mode, where no key says who is asking and nothing is restricted.
+   */
+  static List<String> callerPrincipals(Request r) {
+    return Authentication.principal(r).map(ApiKeys.Principal::principals).orElse(null);
+  }
+
+  private static List<String> aclOf(Map<String, Object> progress) {
+    return progress.get("acl") instanceof List<?> acl ? acl.stream().map(String::valueOf).toList() : List.of();
   }
 
   private void ready(Request r) throws IOException {

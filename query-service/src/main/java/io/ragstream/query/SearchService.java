@@ -185,7 +185,8 @@ public final class SearchService implements AutoCloseable {
 
   private SearchResponse compute(SearchRequest request) throws IOException {
     long start = System.nanoTime();
-    SearchFilter filter = new SearchFilter(request.tenant(), request.filter(), null);
+    SearchFilter filter = new SearchFilter(request.tenant(), request.filter(), null,
+        request.principals() == null ? null : java.util.Set.copyOf(request.principals()));
     // with rerank, retrieve more than k so the reranker can promote a chunk the retrievers ranked lower
     int n = request.rerank() ? Math.max(request.k(), config.rerankCandidates()) : request.k();
     List<SearchResult> results = request.expand()
@@ -249,7 +250,7 @@ public final class SearchService implements AutoCloseable {
     int perDocument = documents.isEmpty() ? 0 : (k + documents.size() - 1) / documents.size();
     List<Future<List<SearchResult>>> within = new ArrayList<>();
     for (String docId : documents) {
-      SearchFilter inDoc = new SearchFilter(filter.tenant(), filter.metadata(), docId);
+      SearchFilter inDoc = new SearchFilter(filter.tenant(), filter.metadata(), docId, filter.principals());
       within.add(executor.submit(() -> fusion.fuse(keywordSearch(query, perDocument, inDoc),
           guarded(() -> vectorSearch(vector, perDocument, inDoc)), perDocument)));
     }
