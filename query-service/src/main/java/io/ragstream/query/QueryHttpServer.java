@@ -9,6 +9,7 @@ import io.ragstream.query.answer.ExtractiveAnswerer;
 import io.ragstream.runtime.auth.ApiKeys;
 import io.ragstream.runtime.auth.Authentication;
 import io.ragstream.query.experiment.Experiments;
+import io.ragstream.query.mcp.McpEndpoint;
 import io.ragstream.query.openapi.OpenApi;
 import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpError;
@@ -83,6 +84,7 @@ public final class QueryHttpServer implements AutoCloseable {
   private volatile Answerer answerer;
   private volatile ApiKeys apiKeys = ApiKeys.fromEnvironment(System.getenv());
   private volatile Experiments experiments = Experiments.none();
+  private volatile McpEndpoint mcp;
 
   /**
    * Binds the port; {@link #start()} begins serving.
@@ -104,6 +106,8 @@ public final class QueryHttpServer implements AutoCloseable {
         .post("/v1/feedback", this::feedback)
         .get("/v1/experiments/{name}", this::experiment)
         .get("/v1/documents/{docId...}", this::document)
+        .post("/v1/embeddings", this::embeddings)
+        .post(McpEndpoint.PATH, r -> mcp().handle(r))
         .get("/openapi.json", r -> Responses.json(r.exchange(), 200, OpenApi.document()))
         .get("/health", r -> Responses.json(r.exchange(), 200, Map.of("status", "UP")))
         .get("/ready", this::ready)
@@ -150,6 +154,7 @@ public final class QueryHttpServer implements AutoCloseable {
   }
 
   public QueryHttpServer start() {
+    mcp();
     server.start();
     if (apiKeys.isOpen()) {
       LOG.warn("query API is open: no API keys configured ({} or {}); every request may name any tenant, so keep"
@@ -166,6 +171,10 @@ public final class QueryHttpServer implements AutoCloseable {
   @Override
   public void close() {
     HttpServers.stop(server, 1);
+    McpEndpoint endpoint = mcp;
+    if (endpoint != null) {
+      endpoint.close();
+    }
   }
 
   private void searchGet(Request r) throws IOException {
@@ -297,6 +306,88 @@ public final class QueryHttpServer implements AutoCloseable {
     });
     progress.ifPresent(p -> body.put("pipeline", p));
     Responses.json(r.exchange(), 200, body);
+  }
+
+  /**
+   * The MCP endpoint, built on first use (at the latest by {@link #start()}), once the answerer is known: the
+   * {@code answer} tool is offered only with an answer backend (a chat model), not the extractive fallback.
+   */
+  private synchronized McpEndpoint mcp() {
+    if (mcp == null) {
+      Answerer configured = answerer instanceof ExtractiveAnswerer ? null : answerer;
+      String version = Objects.requireNonNullElse(QueryHttpServer.class.getPackage().getImplementationVersion(),
+          "dev");
+      mcp = new McpEndpoint(search, searcher, configured, version);
+    }
+    return mcp;
+  }
+
+  /** The POST /v1/embeddings body (OpenAI's shape): {@code input} a string or an array of strings. */
+  record EmbeddingsBody(Object input, String model, String encoding_format, Integer dimensions, String user) {}
+
+  /** How many inputs one embeddings request may carry (each is a query-sized text). */
+  static final int MAX_EMBEDDING_INPUTS = 256;
+
+  /**
+   * OpenAI-compatible embeddings with the served model, embedded as the query side embeds a query, so a client can
+   * search the vector store itself (or cache query vectors) and match what ragstream's own vector search would do.
+   */
+  private void embeddings(Request r) throws IOException {
+    EmbeddingsBody body = r.json(EmbeddingsBody.class, Request.DEFAULT_MAX_BODY_BYTES);
+    List<String> inputs = switch (body.input()) {
+      case String s -> List.of(s);
+      case List<?> list when !list.isEmpty() && list.stream().allMatch(String.class::isInstance) ->
+          list.stream().map(String.class::cast).toList();
+      case null, default -> throw HttpError.badRequest(
+          "field 'input' must be a string or a non-empty array of strings (token arrays are not supported)");
+    };
+    if (inputs.size() > MAX_EMBEDDING_INPUTS) {
+      throw HttpError.badRequest("field 'input' has " + inputs.size() + " entries, over the limit of "
+          + MAX_EMBEDDING_INPUTS);
+    }
+    for (String input : inputs) {
+      if (input.isBlank()) {
+        throw HttpError.badRequest("field 'input' must not hold blank strings");
+      }
+      InputLimits.query(input);
+    }
+    // OpenAI's Python client asks for base64 (little-endian float32) unless told otherwise
+    boolean base64 = "base64".equals(body.encoding_format());
+    if (body.encoding_format() != null && !base64 && !"float".equals(body.encoding_format())) {
+      throw HttpError.badRequest("field 'encoding_format' must be 'float' or 'base64'");
+    }
+    SearchService.Embeddings embedded = search.embedQueries(inputs);
+    if (body.model() != null && !body.model().equals(embedded.modelId())) {
+      throw HttpError.badRequest("field 'model' names '" + InputLimits.printable(body.model())
+          + "', but this server embeds with '" + embedded.modelId() + "' (omit 'model' or name that one)");
+    }
+    if (body.dimensions() != null && body.dimensions() != embedded.vectors().getFirst().length) {
+      throw HttpError.badRequest("field 'dimensions' must be " + embedded.vectors().getFirst().length
+          + " (the model's) or absent");
+    }
+    List<Map<String, Object>> data = new java.util.ArrayList<>();
+    for (int i = 0; i < embedded.vectors().size(); i++) {
+      Map<String, Object> item = new LinkedHashMap<>();
+      item.put("object", "embedding");
+      item.put("index", i);
+      item.put("embedding", base64 ? base64(embedded.vectors().get(i)) : embedded.vectors().get(i));
+      data.add(item);
+    }
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("object", "list");
+    answer.put("data", data);
+    answer.put("model", embedded.modelId());
+    answer.put("usage", Map.of("prompt_tokens", embedded.tokens(), "total_tokens", embedded.tokens()));
+    Responses.json(r.exchange(), 200, answer);
+  }
+
+  private static String base64(float[] vector) {
+    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(vector.length * Float.BYTES)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (float v : vector) {
+      bytes.putFloat(v);
+    }
+    return java.util.Base64.getEncoder().encodeToString(bytes.array());
   }
 
   /**

@@ -270,6 +270,27 @@ public final class SearchService implements AutoCloseable {
     return HybridFusion.byDocument(byDocument, k);
   }
 
+  /**
+   * Query vectors of the served model, exactly as a vector search embeds its query (the served generation's model,
+   * the query-side instruction prefix where the model has one), for {@code POST /v1/embeddings}.
+   *
+   * @param tokens the inputs' token counts as the model's tokenizer counts them
+   */
+  public record Embeddings(String modelId, List<float[]> vectors, int tokens) {}
+
+  /** Embeds {@code inputs} as queries with the served model (see {@link Embeddings}). */
+  public Embeddings embedQueries(List<String> inputs) throws IOException {
+    String modelId = searcher.modelId().orElse(model.id());
+    io.ragstream.embedding.EmbeddingModel served = models.get(modelId);
+    List<float[]> vectors = new ArrayList<>(inputs.size());
+    int tokens = 0;
+    for (String input : inputs) {
+      vectors.add(served.embedQuery(input));
+      tokens += served.tokenizer().countTokens(input);
+    }
+    return new Embeddings(modelId, vectors, tokens);
+  }
+
   /** A query embedded by the model whose vectors it is to be compared with. */
   private record QueryVector(String query, String modelId, float[] vector) {}
 
