@@ -121,6 +121,35 @@ class ChunkerTopologyTest {
   }
 
   @Test
+  void aMetadataOrTitleOnlyChangeReemitsEveryChunkWithTheSameIdsAndNoTombstones() {
+    List<Block> blocks = List.of(heading(1, "A"), para("alpha text"), heading(1, "B"), para("beta text"));
+    documents.pipeInput("doc-1", withMetadata(TopologyHarness.doc("doc-1", "red", null, null, blocks), Map.of("team", "red")));
+    List<Chunk> red = chunks.readValuesToList();
+    assertThat(red).isNotEmpty().allSatisfy(c -> assertThat(c.getMetadata()).containsEntry("team", "red"));
+
+    // the extract stage's hash covers metadata, so a metadata change arrives as a new hash over the same blocks
+    documents.pipeInput("doc-1", withMetadata(TopologyHarness.doc("doc-1", "blue", null, null, blocks), Map.of("team", "blue")));
+    List<TestRecord<String, Chunk>> blue = chunks.readRecordsToList();
+    assertThat(blue).extracting(TestRecord::key).containsExactlyElementsOf(red.stream().map(Chunk::getChunkId)
+        .toList());
+    assertThat(blue).allSatisfy(r -> assertThat(r.value().getMetadata()).containsEntry("team", "blue"));
+
+    documents.pipeInput("doc-1", withMetadata(TopologyHarness.doc("doc-1", "titled", "New title", null, blocks),
+        Map.of("team", "blue")));
+    assertThat(chunks.readValuesToList()).hasSameSizeAs(red)
+        .allSatisfy(c -> assertThat(c.getTitle()).isEqualTo("New title"));
+
+    // and an identical re-publish after it is still a no-op
+    documents.pipeInput("doc-1", withMetadata(TopologyHarness.doc("doc-1", "titled", "New title", null, blocks),
+        Map.of("team", "blue")));
+    assertThat(chunks.isEmpty()).isTrue();
+  }
+
+  private static ExtractedDocument withMetadata(ExtractedDocument doc, Map<String, String> metadata) {
+    return ExtractedDocument.newBuilder(doc).setMetadata(metadata).build();
+  }
+
+  @Test
   void aDeletedDocumentTombstonesEveryChunk() {
     documents.pipeInput("doc-1", doc("doc-1", "v1", heading(1, "A"), para("one"), heading(1, "B"), para("two")));
     List<String> ids = chunks.readValuesToList().stream().map(Chunk::getChunkId).toList();

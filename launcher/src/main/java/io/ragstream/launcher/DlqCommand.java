@@ -24,10 +24,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code ragstream dlq list|show|redrive STAGE}: every stage's dead letters carry the same headers (Kafka Streams'
@@ -127,6 +127,7 @@ final class DlqCommand {
 
     @Override
     public Integer call() {
+      target.topic(); // an unknown stage is named before anything is read
       KafkaSettings settings = target.kafka.settings();
       String input = INPUTS.get(target.stage).name(settings.topicPrefix());
       List<ConsumerRecord<byte[], byte[]>> chosen = target.readAll().stream()

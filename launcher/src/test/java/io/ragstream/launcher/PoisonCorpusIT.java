@@ -93,7 +93,7 @@ class PoisonCorpusIT {
     poison.put("random.pdf", randomBytes(8192, 3));
     poison.put("empty.txt", new byte[0]);
     Map<String, String> expectedReason = Map.of("encrypted.pdf", "encrypted", "protected.docx", "encrypted",
-        "truncated.docx", "corrupt", "random.pdf", "corrupt", "empty.txt", "empty", "huge.bin", "too-large",
+        "truncated.docx", "corrupt", "random.pdf", "corrupt", "empty.txt", "empty", "huge.bin", "reference-refused",
         "unknown-schema", "undecodable");
     List<String> good = new ArrayList<>();
     int n = 0;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ragstream.runtime.auth.ApiKeys;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -86,5 +87,35 @@ class AuthenticationHttpTest {
     assertThat(JSON.readTree(get.body()).get("error").asText()).contains("another tenant");
     assertThat(own.statusCode()).isEqualTo(200);
     assertThat(searcher.calls).extracting(c -> c.filter().tenant()).containsOnly("acme");
+  }
+
+  @Test
+  void refusesCrossOriginWritesEvenWithAKeyAndSetsSecurityHeadersEverywhere() throws Exception {
+    HttpResponse<String> crossSite = http.post("/v1/search", "{\"query\": \"x\"}", "X-API-Key", "acme-key",
+        "Origin", "http://evil.example");
+    assertThat(crossSite.statusCode()).isEqualTo(403);
+    assertThat(JSON.readTree(crossSite.body()).get("error").asText()).contains("cross-origin");
+    HttpResponse<String> sameOrigin = http.post("/v1/search", "{\"query\": \"x\"}", "X-API-Key", "acme-key",
+        "Origin", "http://localhost:" + server.port());
+    assertThat(sameOrigin.statusCode()).isEqualTo(200);
+
+    for (HttpResponse<String> response : List.of(sameOrigin, crossSite, http.get("/v1/search?q=x"),
+        http.get("/health"), http.get("/nowhere", "X-API-Key", "acme-key"))) {
+      assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+      assertThat(response.headers().firstValue("Referrer-Policy")).hasValue("no-referrer");
+    }
+  }
+
+  @Test
+  void aKeyOfferingPrincipalsStillActsForItsTenant() throws Exception {
+    try (QueryHttpServer principals = new QueryHttpServer(0, service, searcher, () -> true)
+        .apiKeys(ApiKeys.fromEnvironment(Map.of(ApiKeys.KEYS_ENV, "eng-key=acme|group:eng"))).start()) {
+      TestHttp client = new TestHttp(principals.port());
+      assertThat(client.get("/v1/search?q=x&mode=keyword", "Authorization", "Bearer eng-key").statusCode())
+          .isEqualTo(200);
+      assertThat(client.get("/v1/search?q=x&tenant=globex", "Authorization", "Bearer eng-key").statusCode())
+          .isEqualTo(403);
+      assertThat(searcher.calls).extracting(c -> c.filter().tenant()).containsOnly("acme");
+    }
   }
 }

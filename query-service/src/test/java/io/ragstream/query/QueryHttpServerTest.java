@@ -162,6 +162,19 @@ class QueryHttpServerTest {
             "field 'filter' must be an object"),
         Arguments.of("POST", "/v1/search", "{\"query\": \"x\", \"filter\": {\"a\": null}}", 400, "filter"),
         Arguments.of("POST", "/v1/search", "{\"querry\": \"x\"}", 400, "unknown field 'querry'"),
+        Arguments.of("GET", "/v1/search?q=" + "q".repeat(4097), null, 400, "over the limit of 4096"),
+        Arguments.of("POST", "/v1/search", "{\"query\": \"" + "q".repeat(4097) + "\"}", 400, "over the limit"),
+        Arguments.of("POST", "/v1/answer", "{\"query\": \"" + "q".repeat(4097) + "\"}", 400, "over the limit"),
+        Arguments.of("GET", "/v1/search?q=x" + filters(33), null, 400, "33 entries, over the limit of 32"),
+        Arguments.of("GET", "/v1/search?q=x" + filters(1100), null, 400, "over the limit of 32"),
+        Arguments.of("GET", "/v1/search?q=x&filter.a%0Ab=x", null, 400, "'a\\nb'"),
+        Arguments.of("GET", "/v1/search?q=x&filter.a=x%1B%5B2J", null, 400, "control characters"),
+        Arguments.of("GET", "/v1/search?q=x&tenant=a%0Ab", null, 400, "control characters"),
+        Arguments.of("GET", "/v1/search?q=x&tenant=", null, 400, "tenant must not be blank"),
+        Arguments.of("GET", "/v1/search?q=x&k=0", null, 400, "between 1 and 100"),
+        Arguments.of("GET", "/v1/search?q=x&k=99999999999", null, 400, "must be an integer"),
+        Arguments.of("GET", "/v1/documents/" + "d".repeat(513), null, 400, "513 bytes"),
+        Arguments.of("GET", "/v1/documents/a%0Ab", null, 400, "control characters"),
         Arguments.of("GET", "/v1/nothing", null, 404, "no such endpoint"),
         Arguments.of("GET", "/healthz", null, 404, "no such endpoint"),
         Arguments.of("GET", "/", null, 404, "no such endpoint"),
@@ -169,6 +182,14 @@ class QueryHttpServerTest {
         Arguments.of("GET", "/v1/documents/doc1?tenant=globex", null, 404, "tenant 'globex'"),
         Arguments.of("DELETE", "/v1/search", null, 405, "allowed: GET, POST"),
         Arguments.of("POST", "/health", "{}", 405, "allowed: GET"));
+  }
+
+  private static String filters(int n) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      out.append("&filter.k").append(i).append("=v");
+    }
+    return out.toString();
   }
 
   @ParameterizedTest(name = "{0} {1} {2} -> {3}")

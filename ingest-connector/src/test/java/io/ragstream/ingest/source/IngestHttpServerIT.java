@@ -3,6 +3,8 @@ package io.ragstream.ingest.source;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.runtime.auth.ApiKeys;
+import io.ragstream.runtime.auth.BrowserGuard;
 import io.ragstream.runtime.http.HttpJson;
 import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
@@ -11,6 +13,9 @@ import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.IngestRequest;
 import io.ragstream.schemas.avro.Operation;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +25,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
@@ -38,6 +45,7 @@ class IngestHttpServerIT {
   private static EmbeddedKafka kafka;
   private static DocumentPublisher publisher;
   private static IngestHttpServer server;
+  private static IngestHttpServer keyed;
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @BeforeAll
@@ -46,12 +54,16 @@ class IngestHttpServerIT {
     TopicAdmin.ensureTopics(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX, (short) 1, Topics.ALL,
         Duration.ofSeconds(30));
     publisher = new DocumentPublisher(new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX), "it");
-    server = new IngestHttpServer(0, publisher, MAX_BODY);
+    server = new IngestHttpServer(0, publisher, MAX_BODY, ApiKeys.open(), BrowserGuard.allowing(Set.of()));
+    keyed = new IngestHttpServer(0, publisher, MAX_BODY,
+        ApiKeys.fromEnvironment(Map.of(ApiKeys.KEYS_ENV, "acme-key=acme,globex-key=globex|group:eng")),
+        BrowserGuard.allowing(Set.of()));
   }
 
   @AfterAll
   static void stop() {
     server.close();
+    keyed.close();
     publisher.close();
     kafka.close();
   }
@@ -106,25 +118,155 @@ class IngestHttpServerIT {
     assertThat(json(tooBig).path("error").asText()).contains(String.valueOf(MAX_BODY));
   }
 
+  @Test
+  void withKeysEveryWriteNeedsAKeyAndTheTenantIsTheKeys() throws Exception {
+    byte[] body = "secret plan".getBytes(StandardCharsets.UTF_8);
+    List<HttpResponse<String>> refused = List.of(
+        sendTo(keyed, "POST", "/v1/documents?id=keyed-1&tenant=acme", body),
+        sendTo(keyed, "POST", "/v1/documents?id=keyed-1", body, "Authorization", "Bearer wrong"),
+        sendTo(keyed, "POST", "/v1/documents?id=keyed-1", body, "X-API-Key", ""),
+        sendTo(keyed, "DELETE", "/v1/documents/keyed-1?tenant=acme", null),
+        sendTo(keyed, "GET", "/v1/documents", null));
+    for (HttpResponse<String> response : refused) {
+      assertThat(response.statusCode()).as(response.request().method() + " " + response.body()).isEqualTo(401);
+      assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> v.startsWith("Bearer"));
+      assertThat(json(response).path("error").asText()).contains("API key");
+    }
+    HttpResponse<String> otherTenant = sendTo(keyed, "POST", "/v1/documents?id=keyed-1&tenant=globex", body,
+        "Authorization", "Bearer acme-key");
+    assertThat(otherTenant.statusCode()).isEqualTo(403);
+    HttpResponse<String> otherDelete = sendTo(keyed, "DELETE", "/v1/documents/keyed-1?tenant=globex", null,
+        "Authorization", "Bearer acme-key");
+    assertThat(otherDelete.statusCode()).isEqualTo(403);
+    HttpResponse<String> emptyTenant = sendTo(keyed, "POST", "/v1/documents?id=keyed-1&tenant=", body,
+        "Authorization", "Bearer acme-key");
+    assertThat(emptyTenant.statusCode()).isEqualTo(400);
+    assertThat(sendTo(keyed, "GET", "/health", null).statusCode()).isEqualTo(200);
+
+    HttpResponse<String> own = sendTo(keyed, "POST", "/v1/documents?id=keyed-1", body,
+        "Authorization", "Bearer acme-key");
+    HttpResponse<String> named = sendTo(keyed, "DELETE", "/v1/documents/keyed-1?tenant=acme", null,
+        "X-API-Key", "acme-key");
+    assertThat(own.statusCode()).isEqualTo(202);
+    assertThat(json(own).path("tenant").asText()).isEqualTo("acme");
+    assertThat(named.statusCode()).isEqualTo(202);
+    // exactly the two accepted requests reached Kafka, both in the key's tenant
+    List<IngestRequest> published = readIngest("keyed-1", 3);
+    assertThat(published).extracting(IngestRequest::getOperation).containsExactly(Operation.UPSERT, Operation.DELETE);
+    assertThat(published).extracting(IngestRequest::getTenant).containsOnly("acme");
+  }
+
+  @Test
+  void openModeRefusesEmptyTenantsCrossOriginWritesAndForeignHostNames() throws Exception {
+    byte[] body = "x".getBytes(StandardCharsets.UTF_8);
+    assertThat(send("POST", "/v1/documents?id=open-1&tenant=", body).statusCode()).isEqualTo(400);
+    assertThat(send("POST", "/v1/documents?id=open-1&tenant=a%0Ab", body).statusCode()).isEqualTo(400);
+    for (String[] header : new String[][] {{"Origin", "http://evil.example"}, {"Origin", "null"},
+        {"Sec-Fetch-Site", "cross-site"}, {"Origin", "http://127.0.0.1:1"}}) {
+      HttpResponse<String> response = sendTo(server, "POST", "/v1/documents?id=open-1", body, header);
+      assertThat(response.statusCode()).as(String.join(": ", header)).isEqualTo(403);
+      assertThat(json(response).path("error").asText()).contains("cross-origin");
+      assertThat(sendTo(server, "DELETE", "/v1/documents/open-1", null, header).statusCode()).isEqualTo(403);
+    }
+    // the same origin (a page served by this port) and non-browser clients are served
+    assertThat(sendTo(server, "POST", "/v1/documents?id=open-2", body, "Origin",
+        "http://127.0.0.1:" + server.port(), "Sec-Fetch-Site", "same-origin").statusCode()).isEqualTo(202);
+    assertThat(readIngest("open-1", 1)).isEmpty();
+
+    // DNS rebinding: a page of evil.example rebound to 127.0.0.1 still sends its own Host name
+    assertThat(rawStatus(server.port(), "POST /v1/documents?id=open-3 HTTP/1.1", "Host: evil.example:" + server.port()))
+        .isEqualTo(403);
+    assertThat(rawStatus(server.port(), "GET /health HTTP/1.1", "Host: evil.example")).isEqualTo(200);
+    assertThat(rawStatus(server.port(), "POST /v1/documents?id=open-3 HTTP/1.1", "Host: localhost:" + server.port()))
+        .isEqualTo(202);
+  }
+
+  @Test
+  void everyResponseCarriesTheSecurityHeaders() throws Exception {
+    for (HttpResponse<String> response : List.of(send("POST", "/v1/documents?id=h-1", new byte[] {'x'}),
+        send("POST", "/v1/documents?bogus=1", new byte[] {'x'}), send("GET", "/nowhere", null),
+        sendTo(keyed, "POST", "/v1/documents", new byte[] {'x'}), send("GET", "/health", null))) {
+      assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+      assertThat(response.headers().firstValue("Referrer-Policy")).hasValue("no-referrer");
+      assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+          v -> assertThat(v).startsWith("application/json"));
+    }
+  }
+
+  @Test
+  void metadataComesFromMetaParametersWithinBounds() throws Exception {
+    HttpResponse<String> ok = send("POST", "/v1/documents?id=meta-1&meta.team=red&meta.project_code=x-1",
+        "body".getBytes(StandardCharsets.UTF_8));
+    assertThat(ok.statusCode()).isEqualTo(202);
+    assertThat(readIngest("meta-1", 1).getFirst().getMetadata()).containsExactlyInAnyOrderEntriesOf(
+        Map.of("team", "red", "project_code", "x-1"));
+
+    StringBuilder many = new StringBuilder("/v1/documents?id=meta-2");
+    for (int i = 0; i < 33; i++) {
+      many.append("&meta.k").append(i).append("=v");
+    }
+    for (String path : List.of(many.toString(), "/v1/documents?id=meta-2&meta.team=a&meta.team=b",
+        "/v1/documents?id=meta-2&meta.bad%20key=v", "/v1/documents?id=meta-2&meta.a.b=v", "/v1/documents?id=meta-2&meta.k=" + "v".repeat(1025),
+        "/v1/documents?id=meta-2&meta.k=a%00b", "/v1/documents?id=" + "x".repeat(513),
+        "/v1/documents?id=a%0Aforged", "/v1/documents?id=m&name=" + "n".repeat(1025))) {
+      HttpResponse<String> response = send("POST", path, "body".getBytes(StandardCharsets.UTF_8));
+      assertThat(response.statusCode()).as(path).isEqualTo(400);
+      assertThat(json(response).path("error").asText()).isNotBlank();
+    }
+    assertThat(send("DELETE", "/v1/documents/" + "x".repeat(513), null).statusCode()).isEqualTo(400);
+    assertThat(readIngest("meta-2", 1)).isEmpty();
+  }
+
   private static HttpResponse<String> send(String method, String path, byte[] body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+    return sendTo(server, method, path, body);
+  }
+
+  private static HttpResponse<String> sendTo(IngestHttpServer target, String method, String path, byte[] body,
+      String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path))
         .header("Content-Type", "text/plain");
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
     request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
         : HttpRequest.BodyPublishers.ofByteArray(body));
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The status of a request written by hand: HttpClient does not let a caller set Host. */
+  private static int rawStatus(int port, String requestLine, String hostHeader) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(30_000);
+      String request = requestLine + "\r\n" + hostHeader + "\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n"
+          + "Connection: close\r\n\r\nx";
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+          .readLine();
+      return Integer.parseInt(status.split(" ")[1]);
+    }
   }
 
   private static JsonNode json(HttpResponse<String> response) throws Exception {
     return HttpJson.mapper().readTree(response.body());
   }
 
-  private static List<IngestRequest> readIngest(String docId, int count) {
+  /**
+   * Every request of {@code docId} on the ingest topic, read to its current end: the server answers only once a
+   * request is acknowledged, so what was accepted is there and what was refused never will be.
+   */
+  private static List<IngestRequest> readIngest(String docId, int expectedAtMost) {
     var settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings.consumer("it-read", "it-read", 100))) {
-      consumer.subscribe(List.of(Topics.INGEST.name(Topics.DEFAULT_PREFIX)));
+    var props = settings.consumer("it-read", "it-read", 100);
+    props.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG);
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+      String topic = Topics.INGEST.name(Topics.DEFAULT_PREFIX);
+      List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      var ends = consumer.endOffsets(partitions);
       List<IngestRequest> seen = new ArrayList<>();
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (seen.size() < count && System.currentTimeMillis() < deadline) {
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
           IngestRequest request = Topics.INGEST.valueSerde(SerdeSettings.SINGLE_OBJECT).deserializer()
               .deserialize(record.topic(), record.value());
@@ -133,6 +275,7 @@ class IngestHttpServerIT {
           }
         }
       }
+      assertThat(seen.size()).as("requests of %s", docId).isLessThanOrEqualTo(expectedAtMost);
       return seen;
     }
   }

@@ -1,12 +1,12 @@
 package io.ragstream.query.ui;
 
 import io.ragstream.query.status.ProgressJson;
+import io.ragstream.query.status.StatusView;
 import io.ragstream.runtime.auth.ApiKeys;
 import io.ragstream.runtime.auth.Authentication;
-import io.ragstream.query.status.StatusView;
 import io.ragstream.runtime.http.Request;
-import io.ragstream.runtime.http.Responses;
 import io.ragstream.runtime.http.RequestHandler;
+import io.ragstream.runtime.http.Responses;
 import io.ragstream.runtime.http.Router;
 import io.ragstream.runtime.lag.ConsumerLagMonitor;
 import io.ragstream.runtime.lag.LagSnapshot;
@@ -16,15 +16,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
-import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The built-in status page of the embedded mode: {@code GET /} serves one self-contained HTML page (no external

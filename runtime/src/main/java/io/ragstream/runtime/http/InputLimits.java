@@ -24,8 +24,13 @@ public final class InputLimits {
   public static final int MAX_QUERY_CHARS = 4096;
   public static final int MAX_FILTERS = 32;
 
-  /** Metadata and filter keys: what every store accepts as a field name suffix without escaping. */
-  private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:-]*");
+  /**
+   * Keys of metadata a client attaches: no dot, because a dot is a path separator in Qdrant's payload filters (a key
+   * {@code a.b} would be stored flat and searched nested), so such a key could not be filtered on every store.
+   */
+  private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_:-]*");
+  /** Filter keys: metadata keys plus the dotted ones the pipeline itself sets ({@code chunk.kind}). */
+  private static final Pattern FILTER_KEY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:-]*");
 
   private InputLimits() {}
 
@@ -73,7 +78,7 @@ public final class InputLimits {
 
   /** Document metadata: at most {@value #MAX_METADATA_ENTRIES} entries of bounded, printable keys and values. */
   public static Map<String, String> metadata(Map<String, String> metadata) {
-    entries("metadata", "meta.", metadata, MAX_METADATA_ENTRIES);
+    entries("metadata", "meta.", metadata, MAX_METADATA_ENTRIES, METADATA_KEY, "'_', ':' and '-'");
     return metadata;
   }
 
@@ -105,7 +110,7 @@ public final class InputLimits {
 
   /** Search filters: at most {@value #MAX_FILTERS}, keys and values bounded like metadata. */
   public static Map<String, String> filters(Map<String, String> filters) {
-    entries("filter", "filter.", filters, MAX_FILTERS);
+    entries("filter", "filter.", filters, MAX_FILTERS, FILTER_KEY, "'_', '.', ':' and '-'");
     return filters;
   }
 
@@ -118,7 +123,8 @@ public final class InputLimits {
     return query;
   }
 
-  private static void entries(String what, String prefix, Map<String, String> entries, int max) {
+  private static void entries(String what, String prefix, Map<String, String> entries, int max, Pattern keys,
+      String punctuation) {
     if (entries == null) {
       return;
     }
@@ -126,9 +132,9 @@ public final class InputLimits {
       throw new IllegalArgumentException(what + " has " + entries.size() + " entries, over the limit of " + max);
     }
     entries.forEach((key, value) -> {
-      if (key == null || key.length() > MAX_METADATA_KEY_CHARS || !KEY.matcher(key).matches()) {
+      if (key == null || key.length() > MAX_METADATA_KEY_CHARS || !keys.matcher(key).matches()) {
         throw new IllegalArgumentException(what + " key '" + printable(String.valueOf(key)) + "' must be 1 to "
-            + MAX_METADATA_KEY_CHARS + " characters of letters, digits, '_', '.', ':' and '-' (" + prefix
+            + MAX_METADATA_KEY_CHARS + " characters of letters, digits, " + punctuation + " (" + prefix
             + "KEY=VALUE)");
       }
       if (value == null) {
