@@ -67,8 +67,9 @@ final class ChunkDiffProcessor implements Processor<String, ExtractedDocument, S
     }
     List<Chunk> chunks = chunker.chunk(doc);
     Set<String> currentIds = DocumentChunker.ids(chunks);
-    String metadataHash = DocumentFingerprints.metadataHash(doc.getTitle(), doc.getSourceName(), doc.getMetadata());
-    // Chunk ids follow the text only: when the metadata or title changed, every chunk goes out again so that each
+    String metadataHash = DocumentFingerprints.metadataHash(doc.getTitle(), doc.getSourceName(), doc.getMetadata(),
+        doc.getAcl());
+    // Chunk ids follow the text only: when the metadata, title or ACL changed, every chunk goes out again so that each
     // store's copy (and its filters) is replaced; the embedder's cache serves the vectors of the unchanged texts.
     boolean metadataChanged = previous == null || !metadataHash.equals(previous.metadataHash());
     for (Chunk chunk : chunks) {

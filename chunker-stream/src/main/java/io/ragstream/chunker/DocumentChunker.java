@@ -155,6 +155,7 @@ public final class DocumentChunker {
             .setChunkerVersion(config.version())
             .setSourceName(doc.getSourceName())
             .setMetadata(metadata)
+            .setAcl(doc.getAcl())
             .setIngestedAt(doc.getIngestedAt())
             .build());
       }

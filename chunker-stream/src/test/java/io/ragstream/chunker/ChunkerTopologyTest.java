@@ -145,6 +145,36 @@ class ChunkerTopologyTest {
     assertThat(chunks.isEmpty()).isTrue();
   }
 
+  @Test
+  void anAclOnlyChangeReemitsEveryChunkWithTheNewAclAndTheSameIds() {
+    List<Block> blocks = List.of(heading(1, "A"), para("alpha text"), heading(1, "B"), para("beta text"));
+    documents.pipeInput("doc-1", withAcl(TopologyHarness.doc("doc-1", "eng", null, null, blocks), List.of("group:eng")));
+    List<Chunk> eng = chunks.readValuesToList();
+    assertThat(eng).isNotEmpty().allSatisfy(c -> assertThat(c.getAcl()).containsExactly("group:eng"));
+
+    // the extract stage's hash covers the ACL, so an ACL change arrives as a new hash over the same blocks
+    documents.pipeInput("doc-1", withAcl(TopologyHarness.doc("doc-1", "sales", null, null, blocks),
+        List.of("group:sales")));
+    List<TestRecord<String, Chunk>> sales = chunks.readRecordsToList();
+    assertThat(sales).extracting(TestRecord::key).containsExactlyElementsOf(eng.stream().map(Chunk::getChunkId)
+        .toList());
+    assertThat(sales).allSatisfy(r -> assertThat(r.value().getAcl()).containsExactly("group:sales"));
+  }
+
+  @Test
+  void theFingerprintCoversTheAclAsASetAndAnEmptyAclKeepsTheOldHash() {
+    Map<String, String> meta = Map.of("team", "red");
+    assertThat(io.ragstream.schemas.DocumentFingerprints.metadataHash("t", "s", meta, List.of()))
+        .isEqualTo(io.ragstream.schemas.DocumentFingerprints.metadataHash("t", "s", meta));
+    assertThat(io.ragstream.schemas.DocumentFingerprints.metadataHash("t", "s", meta, List.of("a", "b")))
+        .isEqualTo(io.ragstream.schemas.DocumentFingerprints.metadataHash("t", "s", meta, List.of("b", "a")))
+        .isNotEqualTo(io.ragstream.schemas.DocumentFingerprints.metadataHash("t", "s", meta, List.of("a")));
+  }
+
+  private static ExtractedDocument withAcl(ExtractedDocument doc, List<String> acl) {
+    return ExtractedDocument.newBuilder(doc).setAcl(acl).build();
+  }
+
   private static ExtractedDocument withMetadata(ExtractedDocument doc, Map<String, String> metadata) {
     return ExtractedDocument.newBuilder(doc).setMetadata(metadata).build();
   }

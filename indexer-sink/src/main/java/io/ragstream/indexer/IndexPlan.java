@@ -99,7 +99,7 @@ public record IndexPlan(WriteBatch batch, List<ProducerRecord<byte[], byte[]>> d
       StoredChunk c = replaced.get(foreign.get(j));
       replaced.set(foreign.get(j), new StoredChunk(c.chunkId(), c.docId(), c.tenant(), c.documentVersion(),
           c.ordinal(), c.title(), c.headings(), c.text(), c.sourceName(), c.metadata(), modelId, vectors[j],
-          c.ingestedAt()));
+          c.ingestedAt(), c.acl()));
     }
     return new IndexPlan(new WriteBatch(replaced, batch.deletes()), deadLetters, documents);
   }
@@ -136,6 +136,6 @@ public record IndexPlan(WriteBatch batch, List<ProducerRecord<byte[], byte[]>> d
     }
     return new StoredChunk(c.getChunkId(), c.getDocId(), c.getTenant(), c.getDocumentVersion(), c.getOrdinal(),
         c.getTitle(), c.getHeadings(), c.getText(), c.getSourceName(), c.getMetadata(), embedded.getModelId(), vector,
-        c.getIngestedAt().toEpochMilli());
+        c.getIngestedAt().toEpochMilli(), c.getAcl());
   }
 }

@@ -196,6 +196,11 @@ public final class EmbeddedStack implements AutoCloseable {
     return ingest.httpPort();
   }
 
+  /** The query server, e.g. for tests that give it API keys ({@link QueryHttpServer#apiKeys}) after start. */
+  public QueryHttpServer queryServer() {
+    return query;
+  }
+
   private <T extends AutoCloseable> T register(T closeable) {
     closeables.push(closeable);
     return closeable;

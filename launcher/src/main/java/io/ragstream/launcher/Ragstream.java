@@ -207,6 +207,10 @@ public final class Ragstream {
     @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "metadata on every file's chunks, searchable"
         + " with filter.KEY=VALUE (repeatable)") Map<String, String> meta = new java.util.LinkedHashMap<>();
 
+    @Option(names = "--acl", paramLabel = "PRINCIPAL", split = ",", description = "principals allowed to see the"
+        + " documents, e.g. group:eng or user:ann (repeatable or comma-separated; default: the whole tenant)")
+    List<String> acl = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
       if (watch != null) {
@@ -219,7 +223,7 @@ public final class Ragstream {
         throw new CommandLine.ParameterException(spec.commandLine(), "give a PATH to publish, or --watch DIR");
       }
       try (DocumentPublisher publisher = new DocumentPublisher(kafka.settings(), "ragstream-cli")) {
-        for (DocumentPublisher.Published p : publisher.publishPaths(paths, tenant, id, meta)) {
+        for (DocumentPublisher.Published p : publisher.publishPaths(paths, tenant, id, meta, acl)) {
           System.out.println("published " + p.docId());
         }
       }

@@ -76,7 +76,7 @@ abstract class ReplayPlan {
       Chunk c = chunks.get(i);
       stored.add(new StoredChunk(c.getChunkId(), c.getDocId(), c.getTenant(), c.getDocumentVersion(), c.getOrdinal(),
           c.getTitle(), c.getHeadings(), c.getText(), c.getSourceName(), c.getMetadata(), model.id(), vectors[i],
-          c.getIngestedAt().toEpochMilli()));
+          c.getIngestedAt().toEpochMilli(), c.getAcl()));
     }
     return stored;
   }

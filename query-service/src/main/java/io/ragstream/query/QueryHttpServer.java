@@ -3,11 +3,13 @@ package io.ragstream.query;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.sun.net.httpserver.HttpServer;
 import io.ragstream.indexer.store.ChunkSearcher;
+import io.ragstream.indexer.store.DocumentAcl;
 import io.ragstream.query.answer.Answerer;
 import io.ragstream.query.answer.ExtractiveAnswerer;
 import io.ragstream.runtime.auth.ApiKeys;
 import io.ragstream.runtime.auth.Authentication;
 import io.ragstream.query.experiment.Experiments;
+import io.ragstream.query.mcp.McpEndpoint;
 import io.ragstream.query.openapi.OpenApi;
 import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpError;
@@ -23,6 +25,7 @@ import io.ragstream.runtime.stage.Health;
 import io.ragstream.runtime.stage.HealthRoutes;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -83,6 +86,7 @@ public final class QueryHttpServer implements AutoCloseable {
   private volatile Answerer answerer;
   private volatile ApiKeys apiKeys = ApiKeys.fromEnvironment(System.getenv());
   private volatile Experiments experiments = Experiments.none();
+  private volatile McpEndpoint mcp;
 
   /**
    * Binds the port; {@link #start()} begins serving.
@@ -113,6 +117,8 @@ public final class QueryHttpServer implements AutoCloseable {
         .post("/v1/feedback", this::feedback)
         .get("/v1/experiments/{name}", this::experiment)
         .get("/v1/documents/{docId...}", this::document)
+        .post("/v1/embeddings", this::embeddings)
+        .post(McpEndpoint.PATH, r -> mcp().handle(r))
         .get("/openapi.json", r -> Responses.json(r.exchange(), 200, OpenApi.document()));
     HealthRoutes.register(router, () -> this.health, Metrics.registry());
     this.server = HttpServers.create(port, SafeHandler.wrap(r -> new Authentication(apiKeys, router).handle(r)));
@@ -157,6 +163,7 @@ public final class QueryHttpServer implements AutoCloseable {
   }
 
   public QueryHttpServer start() {
+    mcp();
     server.start();
     if (apiKeys.isOpen()) {
       LOG.warn("query API is open: no API keys configured ({} or {}); every request may name any tenant, so keep"
@@ -173,6 +180,10 @@ public final class QueryHttpServer implements AutoCloseable {
   @Override
   public void close() {
     HttpServers.stop(server, 1);
+    McpEndpoint endpoint = mcp;
+    if (endpoint != null) {
+      endpoint.close();
+    }
   }
 
   private void searchGet(Request r) throws IOException {
@@ -194,7 +205,7 @@ public final class QueryHttpServer implements AutoCloseable {
         Authentication.tenant(r, params.get("tenant").orElse(null), null),
         filter,
         params.booleanParam("rerank", false),
-        params.booleanParam("expand", false));
+        params.booleanParam("expand", false)).withPrincipals(callerPrincipals(r));
     respond(r, request, user(r, params.get("user").orElse(null)), params.get("experiment").orElse(null));
   }
 
@@ -211,7 +222,7 @@ public final class QueryHttpServer implements AutoCloseable {
     }
     Experiments.Assignment a = assignment.get();
     SearchRequest routed = new SearchRequest(request.query(), request.k(), request.mode(), request.tenant(),
-        request.filter(), a.variant().rerank(request.rerank()), request.expand());
+        request.filter(), a.variant().rerank(request.rerank()), request.expand(), request.principals());
     long start = System.nanoTime();
     SearchResponse response = a.service().search(routed);
     String queryId = experiments.served(a, routed.tenant(), response, System.nanoTime() - start);
@@ -233,7 +244,7 @@ public final class QueryHttpServer implements AutoCloseable {
     SearchRequest request = new SearchRequest(body.query(), k,
         body.mode() == null ? SearchMode.HYBRID : SearchMode.parse(body.mode()),
         Authentication.tenant(r, body.tenant(), null), body.filter(),
-        Boolean.TRUE.equals(body.rerank()), Boolean.TRUE.equals(body.expand()));
+        Boolean.TRUE.equals(body.rerank()), Boolean.TRUE.equals(body.expand())).withPrincipals(callerPrincipals(r));
     respond(r, request, user(r, body.user()), body.experiment());
   }
 
@@ -273,7 +284,7 @@ public final class QueryHttpServer implements AutoCloseable {
     }
     InputLimits.query(body.query());
     Responses.json(r.exchange(), 200, answerer.answer(body.query(),
-        Authentication.tenant(r, body.tenant(), SearchRequest.DEFAULT_TENANT)));
+        Authentication.tenant(r, body.tenant(), SearchRequest.DEFAULT_TENANT), callerPrincipals(r)));
   }
 
   private void document(Request r) throws IOException {
@@ -282,11 +293,15 @@ public final class QueryHttpServer implements AutoCloseable {
     if (tenant.isBlank()) {
       throw HttpError.badRequest("parameter 'tenant' must not be blank");
     }
-    Optional<DocumentStatus> indexed = DocumentStatus.of(docId, tenant, searcher.chunksOfDocument(docId, tenant));
+    List<String> principals = callerPrincipals(r);
+    // A document the caller's principals may not see is a 404 like a missing one: its existence is not revealed.
+    Optional<DocumentStatus> indexed = DocumentStatus.of(docId, tenant, searcher.chunksOfDocument(docId, tenant)
+        .stream().filter(c -> DocumentAcl.visible(c.acl(), principals)).toList());
     // Progress is kept per docId; it belongs to the caller only when its tenant is the caller's. Anything else
     // would reveal another tenant's document (its name, hash, dead-letter reason) to whoever guesses its id.
     Optional<Map<String, Object>> progress = pipeline.apply(docId)
-        .filter(p -> tenant.equals(String.valueOf(p.get("tenant"))));
+        .filter(p -> tenant.equals(String.valueOf(p.get("tenant"))))
+        .filter(p -> DocumentAcl.visible(aclOf(p), principals));
     // a deleted (or being deleted) document stays a 404; one still on its way or dead-lettered is found, 0 chunks
     if (indexed.isEmpty() && progress.map(p -> "DELETE".equals(p.get("operation"))).orElse(true)) {
       throw HttpError.notFound("document '" + docId + "' has no indexed chunks in tenant '" + tenant + "'"
@@ -300,5 +315,99 @@ public final class QueryHttpServer implements AutoCloseable {
     });
     progress.ifPresent(p -> body.put("pipeline", p));
     Responses.json(r.exchange(), 200, body);
+  }
+
+  /**
+   * The MCP endpoint, built on first use (at the latest by {@link #start()}), once the answerer is known: the
+   * {@code answer} tool is offered only with an answer backend (a chat model), not the extractive fallback.
+   */
+  private synchronized McpEndpoint mcp() {
+    if (mcp == null) {
+      Answerer configured = answerer instanceof ExtractiveAnswerer ? null : answerer;
+      String version = Objects.requireNonNullElse(QueryHttpServer.class.getPackage().getImplementationVersion(),
+          "dev");
+      mcp = new McpEndpoint(search, searcher, configured, version);
+    }
+    return mcp;
+  }
+
+  /** The POST /v1/embeddings body (OpenAI's shape): {@code input} a string or an array of strings. */
+  record EmbeddingsBody(Object input, String model, String encoding_format, Integer dimensions, String user) {}
+
+  /** How many inputs one embeddings request may carry (each is a query-sized text). */
+  static final int MAX_EMBEDDING_INPUTS = 256;
+
+  /**
+   * OpenAI-compatible embeddings with the served model, embedded as the query side embeds a query, so a client can
+   * search the vector store itself (or cache query vectors) and match what ragstream's own vector search would do.
+   */
+  private void embeddings(Request r) throws IOException {
+    EmbeddingsBody body = r.json(EmbeddingsBody.class, Request.DEFAULT_MAX_BODY_BYTES);
+    List<String> inputs = switch (body.input()) {
+      case String s -> List.of(s);
+      case List<?> list when !list.isEmpty() && list.stream().allMatch(String.class::isInstance) ->
+          list.stream().map(String.class::cast).toList();
+      case null, default -> throw HttpError.badRequest(
+          "field 'input' must be a string or a non-empty array of strings (token arrays are not supported)");
+    };
+    if (inputs.size() > MAX_EMBEDDING_INPUTS) {
+      throw HttpError.badRequest("field 'input' has " + inputs.size() + " entries, over the limit of "
+          + MAX_EMBEDDING_INPUTS);
+    }
+    for (String input : inputs) {
+      if (input.isBlank()) {
+        throw HttpError.badRequest("field 'input' must not hold blank strings");
+      }
+      InputLimits.query(input);
+    }
+    // OpenAI's Python client asks for base64 (little-endian float32) unless told otherwise
+    boolean base64 = "base64".equals(body.encoding_format());
+    if (body.encoding_format() != null && !base64 && !"float".equals(body.encoding_format())) {
+      throw HttpError.badRequest("field 'encoding_format' must be 'float' or 'base64'");
+    }
+    SearchService.Embeddings embedded = search.embedQueries(inputs);
+    if (body.model() != null && !body.model().equals(embedded.modelId())) {
+      throw HttpError.badRequest("field 'model' names '" + InputLimits.printable(body.model())
+          + "', but this server embeds with '" + embedded.modelId() + "' (omit 'model' or name that one)");
+    }
+    if (body.dimensions() != null && body.dimensions() != embedded.vectors().getFirst().length) {
+      throw HttpError.badRequest("field 'dimensions' must be " + embedded.vectors().getFirst().length
+          + " (the model's) or absent");
+    }
+    List<Map<String, Object>> data = new java.util.ArrayList<>();
+    for (int i = 0; i < embedded.vectors().size(); i++) {
+      Map<String, Object> item = new LinkedHashMap<>();
+      item.put("object", "embedding");
+      item.put("index", i);
+      item.put("embedding", base64 ? base64(embedded.vectors().get(i)) : embedded.vectors().get(i));
+      data.add(item);
+    }
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("object", "list");
+    answer.put("data", data);
+    answer.put("model", embedded.modelId());
+    answer.put("usage", Map.of("prompt_tokens", embedded.tokens(), "total_tokens", embedded.tokens()));
+    Responses.json(r.exchange(), 200, answer);
+  }
+
+  private static String base64(float[] vector) {
+    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(vector.length * Float.BYTES)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (float v : vector) {
+      bytes.putFloat(v);
+    }
+    return java.util.Base64.getEncoder().encodeToString(bytes.array());
+  }
+
+  /**
+   * The principals a request's documents are matched against: its key's (empty for a key without principals, which
+   * sees the documents without an ACL); null in open mode, where no key says who is asking and nothing is restricted.
+   */
+  static List<String> callerPrincipals(Request r) {
+    return Authentication.principal(r).map(ApiKeys.Principal::principals).orElse(null);
+  }
+
+  private static List<String> aclOf(Map<String, Object> progress) {
+    return progress.get("acl") instanceof List<?> acl ? acl.stream().map(String::valueOf).toList() : List.of();
   }
 }

@@ -1,7 +1,9 @@
 package io.ragstream.query;
 
 import io.ragstream.runtime.http.InputLimits;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * A search as {@link SearchService} takes it, independent of how it arrived. Nulls take the documented defaults;
@@ -17,9 +19,12 @@ import java.util.Map;
  *     the request rather than silently skipping the step
  * @param expand whether the query is also searched in the configured expander's rephrasings (multi-query), the
  *     rankings fused by RRF; a service without an expander refuses the request
+ * @param principals the caller's principals (from its API key): only documents without an ACL or with an ACL naming
+ *     one of them are searched, inside each retriever; null when unrestricted (open mode, internal callers). An empty
+ *     list (a key without principals) sees only the documents without an ACL
  */
 public record SearchRequest(String query, int k, SearchMode mode, String tenant, Map<String, String> filter,
-    boolean rerank, boolean expand) {
+    boolean rerank, boolean expand, List<String> principals) {
   public static final int DEFAULT_K = 10;
   public static final String DEFAULT_TENANT = "default";
 
@@ -49,6 +54,18 @@ public record SearchRequest(String query, int k, SearchMode mode, String tenant,
       // bounded: each filter is a clause of the store's query, and Lucene refuses more than 1,024 in all (a 500)
       filter = Map.copyOf(InputLimits.filters(filter));
     }
+    principals = principals == null ? null : List.copyOf(new TreeSet<>(principals));
+  }
+
+  /** A search of everything the tenant holds (no ACL restriction). */
+  public SearchRequest(String query, int k, SearchMode mode, String tenant, Map<String, String> filter,
+      boolean rerank, boolean expand) {
+    this(query, k, mode, tenant, filter, rerank, expand, null);
+  }
+
+  /** This search restricted to what a caller with {@code callerPrincipals} may see (null: unrestricted). */
+  public SearchRequest withPrincipals(List<String> callerPrincipals) {
+    return new SearchRequest(query, k, mode, tenant, filter, rerank, expand, callerPrincipals);
   }
 
   /** A search without multi-query expansion. */

@@ -185,7 +185,8 @@ public final class SearchService implements AutoCloseable {
 
   private SearchResponse compute(SearchRequest request) throws IOException {
     long start = System.nanoTime();
-    SearchFilter filter = new SearchFilter(request.tenant(), request.filter(), null);
+    SearchFilter filter = new SearchFilter(request.tenant(), request.filter(), null,
+        request.principals() == null ? null : java.util.Set.copyOf(request.principals()));
     // with rerank, retrieve more than k so the reranker can promote a chunk the retrievers ranked lower
     int n = request.rerank() ? Math.max(request.k(), config.rerankCandidates()) : request.k();
     List<SearchResult> results = request.expand()
@@ -249,7 +250,7 @@ public final class SearchService implements AutoCloseable {
     int perDocument = documents.isEmpty() ? 0 : (k + documents.size() - 1) / documents.size();
     List<Future<List<SearchResult>>> within = new ArrayList<>();
     for (String docId : documents) {
-      SearchFilter inDoc = new SearchFilter(filter.tenant(), filter.metadata(), docId);
+      SearchFilter inDoc = new SearchFilter(filter.tenant(), filter.metadata(), docId, filter.principals());
       within.add(executor.submit(() -> fusion.fuse(keywordSearch(query, perDocument, inDoc),
           guarded(() -> vectorSearch(vector, perDocument, inDoc)), perDocument)));
     }
@@ -267,6 +268,27 @@ public final class SearchService implements AutoCloseable {
       within.forEach(f -> f.cancel(true));
     }
     return HybridFusion.byDocument(byDocument, k);
+  }
+
+  /**
+   * Query vectors of the served model, exactly as a vector search embeds its query (the served generation's model,
+   * the query-side instruction prefix where the model has one), for {@code POST /v1/embeddings}.
+   *
+   * @param tokens the inputs' token counts as the model's tokenizer counts them
+   */
+  public record Embeddings(String modelId, List<float[]> vectors, int tokens) {}
+
+  /** Embeds {@code inputs} as queries with the served model (see {@link Embeddings}). */
+  public Embeddings embedQueries(List<String> inputs) throws IOException {
+    String modelId = searcher.modelId().orElse(model.id());
+    io.ragstream.embedding.EmbeddingModel served = models.get(modelId);
+    List<float[]> vectors = new ArrayList<>(inputs.size());
+    int tokens = 0;
+    for (String input : inputs) {
+      vectors.add(served.embedQuery(input));
+      tokens += served.tokenizer().countTokens(input);
+    }
+    return new Embeddings(modelId, vectors, tokens);
   }
 
   /** A query embedded by the model whose vectors it is to be compared with. */

@@ -171,11 +171,36 @@ class SchemaHistoryTest {
     assertThat(serde.decode(currentBytes).getBlocks().getFirst().getLanguage()).isEqualTo("python");
 
     // a v1 reader given the new writer schema skips the language and keeps everything else
+    Schema latest = history.getLast(); // the current writer (v3 added the ACL)
     GenericData.Record asV1 = resolve(
-        new BinaryMessageDecoder<GenericData.Record>(GenericData.get(), v2).decode(currentBytes), v2, v1);
+        new BinaryMessageDecoder<GenericData.Record>(GenericData.get(), latest).decode(currentBytes), latest, v1);
     GenericData.Record block = (GenericData.Record) ((List<?>) asV1.get("blocks")).getFirst();
     assertThat(block.getSchema().getField("language")).isNull();
     assertThat(block.get("text").toString()).isEqualTo("def f():\n    return 1");
+  }
+
+  @Test
+  void chunksWrittenBeforeAclsDecodeWithAnEmptyAclAndOldReadersSkipIt() throws Exception {
+    List<Schema> history = SchemaHistory.versions("Chunk");
+    Schema v1 = history.get(0);
+    Schema v2 = history.get(1);
+    GenericData.Record old = (GenericData.Record) randomValue(v1, new Random(3));
+    ByteBuffer oldBytes = new BinaryMessageEncoder<GenericData.Record>(GenericData.get(), v1).encode(old);
+    byte[] bytes = new byte[oldBytes.remaining()];
+    oldBytes.get(bytes);
+    AvroSerde<Chunk> serde = AvroSerde.of(Chunk.class);
+    Chunk decoded = serde.decode(bytes);
+    // no ACL: the whole tenant sees it, as before ACLs existed
+    assertThat(decoded.getAcl()).isEmpty();
+    assertThat(decoded.getChunkId()).isEqualTo(old.get("chunkId").toString());
+
+    Chunk withAcl = Chunk.newBuilder(decoded).setAcl(List.of("group:eng", "user:ann")).build();
+    byte[] current = serde.encode(withAcl);
+    assertThat(serde.decode(current).getAcl()).containsExactly("group:eng", "user:ann");
+    GenericData.Record asV1 = resolve(
+        new BinaryMessageDecoder<GenericData.Record>(GenericData.get(), v2).decode(current), v2, v1);
+    assertThat(asV1.getSchema().getField("acl")).isNull();
+    assertThat(asV1.get("text").toString()).isEqualTo(decoded.getText());
   }
 
   /** {@code datum}, written with {@code writer}, as a reader of {@code reader} decodes it (Avro schema resolution). */

@@ -44,6 +44,8 @@ public final class ElasticRequests {
   static final String METADATA = "metadata";
   static final String MODEL_ID = "modelId";
   static final String INGESTED_AT = "ingestedAt";
+  /** Absent on chunks the whole tenant sees ({@link io.ragstream.indexer.store.DocumentAcl}). */
+  static final String ACL = io.ragstream.indexer.store.DocumentAcl.FIELD;
 
   /**
    * The chunk's embedding, with {@code --store elasticsearch} only (keywords and vectors in one index); absent from
@@ -92,6 +94,7 @@ public final class ElasticRequests {
     p.put(METADATA, Property.of(x -> x.flattened(f -> f)));
     p.put(MODEL_ID, Property.of(x -> x.keyword(k -> k)));
     p.put(INGESTED_AT, Property.of(x -> x.date(d -> d.format("epoch_millis"))));
+    p.put(ACL, Property.of(x -> x.keyword(k -> k)));
     return TypeMapping.of(m -> m.dynamic(DynamicMapping.Strict).properties(p));
   }
 
@@ -137,6 +140,10 @@ public final class ElasticRequests {
     doc.put(INGESTED_AT, chunk.ingestedAt());
     if (withVector) {
       doc.put(VECTOR, chunk.vector());
+    }
+    if (!chunk.acl().isEmpty()) {
+      // only when set: an index created before ACLs (strict mapping without the field) still takes the rest
+      doc.put(ACL, chunk.acl());
     }
     return doc;
   }
@@ -232,6 +239,17 @@ public final class ElasticRequests {
       filters.add(term(DOC_ID, filter.docId()));
     }
     filter.metadata().forEach((k, v) -> filters.add(term(METADATA + "." + k, v)));
+    if (filter.principals() != null) {
+      // no ACL (the whole tenant sees it), or an ACL naming one of the caller's principals
+      List<FieldValue> principals = filter.principals().stream().map(FieldValue::of).toList();
+      filters.add(Query.of(q -> q.bool(b -> {
+        b.should(s -> s.bool(n -> n.mustNot(m -> m.exists(e -> e.field(ACL)))));
+        if (!principals.isEmpty()) {
+          b.should(s -> s.terms(t -> t.field(ACL).terms(v -> v.value(principals))));
+        }
+        return b.minimumShouldMatch("1");
+      })));
+    }
     return filters;
   }
 
@@ -303,7 +321,8 @@ public final class ElasticRequests {
     return new StoredChunk((String) source.get(CHUNK_ID), (String) source.get(DOC_ID), (String) source.get(TENANT),
         number(source.get(DOCUMENT_VERSION)), (int) number(source.get(ORDINAL)), (String) source.get(TITLE),
         headings, (String) source.get(TEXT), (String) source.get(SOURCE_NAME), metadata,
-        (String) source.get(MODEL_ID), null, number(source.get(INGESTED_AT)));
+        (String) source.get(MODEL_ID), null, number(source.get(INGESTED_AT)),
+        source.get(ACL) instanceof List<?> acl ? acl.stream().map(String::valueOf).toList() : List.of());
   }
 
   private static Query term(String field, String value) {

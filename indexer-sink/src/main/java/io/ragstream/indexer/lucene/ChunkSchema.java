@@ -12,6 +12,7 @@ import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.SortedSetDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
@@ -22,6 +23,7 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.SearcherFactory;
 import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.search.similarities.Similarity;
+import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.VectorUtil;
 
 /** How a {@link StoredChunk} maps to a Lucene document and back: the one place that knows the field names. */
@@ -41,6 +43,11 @@ final class ChunkSchema {
   static final String ORDINAL = "ordinal";
   static final String INGESTED_AT = "ingestedAt";
   static final String VECTOR = "vector";
+  /**
+   * The document's ACL: a stored, indexed term per principal, plus doc values so that "no ACL" is a field-exists
+   * check ({@link io.ragstream.indexer.store.DocumentAcl}). Absent on chunks visible to the whole tenant.
+   */
+  static final String ACL = io.ragstream.indexer.store.DocumentAcl.FIELD;
   /** Metadata keys live under their own prefix so that no key can shadow a fixed field. */
   static final String META_PREFIX = "meta.";
 
@@ -124,6 +131,10 @@ final class ChunkSchema {
     doc.add(new NumericDocValuesField(ORDINAL, chunk.ordinal()));
     doc.add(new StoredField(INGESTED_AT, chunk.ingestedAt()));
     chunk.metadata().forEach((key, value) -> doc.add(new StringField(metaField(key), value, Field.Store.YES)));
+    for (String principal : chunk.acl()) {
+      doc.add(new StringField(ACL, principal, Field.Store.YES));
+      doc.add(new SortedSetDocValuesField(ACL, new BytesRef(principal)));
+    }
     if (unitVector != null) {
       doc.add(new KnnFloatVectorField(VECTOR, unitVector, SIMILARITY));
     }
@@ -151,6 +162,7 @@ final class ChunkSchema {
         metadata,
         doc.get(MODEL_ID),
         null,
-        doc.getField(INGESTED_AT).numericValue().longValue());
+        doc.getField(INGESTED_AT).numericValue().longValue(),
+        List.of(doc.getValues(ACL)));
   }
 }

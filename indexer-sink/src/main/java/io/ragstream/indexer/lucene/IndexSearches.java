@@ -239,7 +239,24 @@ final class IndexSearches implements ChunkSearcher {
         .forEach(
             (key, value) ->
                 query.add(new TermQuery(new Term(ChunkSchema.metaField(key), value)), Occur.FILTER));
+    if (filter.principals() != null) {
+      query.add(aclQuery(filter.principals()), Occur.FILTER);
+    }
     return query.build();
+  }
+
+  /** Chunks without an ACL (the whole tenant sees them), or with one naming any of {@code principals}. */
+  static Query aclQuery(java.util.Collection<String> principals) {
+    BooleanQuery.Builder visible = new BooleanQuery.Builder();
+    visible.add(new BooleanQuery.Builder()
+        .add(new org.apache.lucene.search.MatchAllDocsQuery(), Occur.FILTER)
+        .add(new org.apache.lucene.search.FieldExistsQuery(ChunkSchema.ACL), Occur.MUST_NOT)
+        .build(), Occur.SHOULD);
+    if (!principals.isEmpty()) {
+      visible.add(new org.apache.lucene.search.TermInSetQuery(ChunkSchema.ACL,
+          principals.stream().map(org.apache.lucene.util.BytesRef::new).toList()), Occur.SHOULD);
+    }
+    return visible.build();
   }
 
   private static void checkK(int k) {

@@ -3,6 +3,7 @@ package io.ragstream.indexer.qdrant;
 import static io.qdrant.client.ConditionFactory.matchKeyword;
 import static io.qdrant.client.ValueFactory.value;
 
+import io.qdrant.client.ConditionFactory;
 import io.qdrant.client.QueryFactory;
 import io.qdrant.client.VectorsFactory;
 import io.qdrant.client.WithPayloadSelectorFactory;
@@ -24,6 +25,7 @@ import io.qdrant.client.grpc.Points.PointsSelector;
 import io.qdrant.client.grpc.Points.QueryPoints;
 import io.qdrant.client.grpc.Points.ScrollPoints;
 import io.qdrant.client.grpc.Points.UpsertPoints;
+import io.ragstream.indexer.store.DocumentAcl;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
 import java.util.ArrayList;
@@ -52,7 +54,7 @@ public final class QdrantRequests {
   public static final String INGESTED_AT = "ingestedAt";
 
   /** Payload fields with a keyword index: the ones every filter uses. Metadata keys are matched unindexed. */
-  public static final List<String> KEYWORD_INDEXED = List.of(TENANT, DOC_ID);
+  public static final List<String> KEYWORD_INDEXED = List.of(TENANT, DOC_ID, DocumentAcl.FIELD);
 
   private QdrantRequests() {}
 
@@ -96,6 +98,9 @@ public final class QdrantRequests {
     payload.put(METADATA, value(metadata));
     putIfPresent(payload, MODEL_ID, chunk.modelId());
     payload.put(INGESTED_AT, value(chunk.ingestedAt()));
+    if (!chunk.acl().isEmpty()) {
+      payload.put(DocumentAcl.FIELD, value(chunk.acl().stream().map(p -> value(p)).toList()));
+    }
     return payload;
   }
 
@@ -132,6 +137,15 @@ public final class QdrantRequests {
       must.addMust(matchKeyword(DOC_ID, filter.docId()));
     }
     filter.metadata().forEach((key, v) -> must.addMust(matchKeyword(METADATA + "." + key, v)));
+    if (filter.principals() != null) {
+      // no ACL (the whole tenant sees it), or an ACL naming one of the caller's principals: inside the query's
+      // filter, so HNSW searches until it has k visible points
+      Filter.Builder visible = Filter.newBuilder().addShould(ConditionFactory.isEmpty(DocumentAcl.FIELD));
+      if (!filter.principals().isEmpty()) {
+        visible.addShould(ConditionFactory.matchKeywords(DocumentAcl.FIELD, List.copyOf(filter.principals())));
+      }
+      must.addMust(ConditionFactory.filter(visible.build()));
+    }
     return must.build();
   }
 
@@ -210,7 +224,10 @@ public final class QdrantRequests {
         string(payload, CHUNK_ID), string(payload, DOC_ID), string(payload, TENANT),
         number(payload, DOCUMENT_VERSION), (int) number(payload, ORDINAL), string(payload, TITLE), headings,
         string(payload, TEXT), string(payload, SOURCE_NAME), metadata, string(payload, MODEL_ID), null,
-        number(payload, INGESTED_AT));
+        number(payload, INGESTED_AT),
+        payload.containsKey(DocumentAcl.FIELD)
+            ? payload.get(DocumentAcl.FIELD).getListValue().getValuesList().stream().map(Value::getStringValue).toList()
+            : List.of());
   }
 
   private static void putIfPresent(Map<String, Value> payload, String key, String v) {

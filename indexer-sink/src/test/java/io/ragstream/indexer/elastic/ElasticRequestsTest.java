@@ -142,6 +142,29 @@ class ElasticRequestsTest {
   }
 
   @Test
+  void principalsFilterToDocumentsWithoutAnAclOrWithOneOfThemAndTheAclRoundTrips() throws Exception {
+    JsonNode filters = json(ElasticRequests.keywordQuery("plan",
+        SearchFilter.tenant("acme").withPrincipals(List.of("group:eng")))).path("bool").path("filter");
+    JsonNode acl = filters.get(filters.size() - 1).path("bool");
+    assertThat(acl.path("minimum_should_match").asText()).isEqualTo("1");
+    assertThat(acl.path("should").toString()).contains("\"must_not\"", "\"exists\"", "\"acl\"", "group:eng");
+    // unrestricted: no ACL clause at all
+    assertThat(json(ElasticRequests.keywordQuery("plan", SearchFilter.tenant("acme"))).toString())
+        .doesNotContain("\"acl\"");
+    assertThat(json(ElasticRequests.mappings()).path("properties").path("acl").path("type").asText())
+        .isEqualTo("keyword");
+
+    StoredChunk restricted = new StoredChunk(chunk.chunkId(), chunk.docId(), chunk.tenant(), chunk.documentVersion(),
+        chunk.ordinal(), chunk.title(), chunk.headings(), chunk.text(), chunk.sourceName(), chunk.metadata(),
+        chunk.modelId(), chunk.vector(), chunk.ingestedAt(), List.of("group:eng"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> source = JSON.convertValue(ElasticRequests.document(restricted), Map.class);
+    assertThat(ElasticRequests.chunk(source).acl()).containsExactly("group:eng");
+    // no ACL, no field: an index whose strict mapping predates ACLs still takes the document
+    assertThat(ElasticRequests.document(chunk)).doesNotContainKey("acl");
+  }
+
+  @Test
   void aliasSwapRemovesEveryOldIndexAndAddsTheNewOneInOneRequest() throws Exception {
     JsonNode actions = json(ElasticRequests.swapAlias("ragstream-chunks", "ragstream-chunks-g2",
         List.of("ragstream-chunks-g1"))).path("actions");

@@ -126,6 +126,50 @@ class LuceneStoreIT {
   }
 
   @Test
+  void aclsRestrictBothRetrieversToTheCallersPrincipalsAndDocumentsWithoutAnAcl() throws Exception {
+    store.write(upserts(
+        withAcl(chunk("eng", "d1", "acme", 0, "launch plan", unit(0)), List.of("group:eng", "user:ann")),
+        withAcl(chunk("sales", "d2", "acme", 0, "launch plan", unit(0)), List.of("group:sales")),
+        chunk("open", "d3", "acme", 0, "launch plan", unit(0))));
+
+    SearchFilter eng = SearchFilter.tenant("acme").withPrincipals(List.of("group:eng"));
+    SearchFilter ann = SearchFilter.tenant("acme").withPrincipals(List.of("user:ann", "group:other"));
+    SearchFilter nobody = SearchFilter.tenant("acme").withPrincipals(List.of());
+
+    assertThat(ids(store.keywordSearch("launch", 10, eng))).containsExactlyInAnyOrder("eng", "open");
+    assertThat(ids(store.vectorSearch(unit(0), 10, eng))).containsExactlyInAnyOrder("eng", "open");
+    assertThat(ids(store.vectorSearch(unit(0), 10, ann))).containsExactlyInAnyOrder("eng", "open");
+    assertThat(ids(store.keywordSearch("launch", 10, nobody))).containsExactly("open");
+    assertThat(ids(store.vectorSearch(unit(0), 10, nobody))).containsExactly("open");
+    // unrestricted (open mode, internal callers): everything of the tenant
+    assertThat(ids(store.keywordSearch("launch", 10, ACME))).hasSize(3);
+    assertThat(store.chunksOfDocument("d1", "acme").getFirst().acl()).containsExactly("group:eng", "user:ann");
+    assertThat(store.chunksOfDocument("d3", "acme").getFirst().acl()).isEmpty();
+  }
+
+  @Test
+  void anAclFilteredVectorSearchStillReturnsKHits() throws Exception {
+    List<StoredChunk> chunks = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      // the visible chunks are the farthest from the query: a post-filter on a global top-k would return none
+      boolean visible = i % 10 == 0;
+      float[] v = visible ? mix(1, 0, 0.001f * i) : mix(0, 1, 0.001f * i);
+      chunks.add(withAcl(chunk("c" + i, "d" + i, "acme", 0, "text " + i, v),
+          List.of(visible ? "group:eng" : "group:sales")));
+    }
+    store.write(new WriteBatch(chunks, List.of()));
+
+    List<Hit> hits = store.vectorSearch(unit(0), 5, SearchFilter.tenant("acme").withPrincipals(List.of("group:eng")));
+
+    assertThat(hits).hasSize(5).allSatisfy(h -> assertThat(h.chunk().acl()).containsExactly("group:eng"));
+  }
+
+  private static StoredChunk withAcl(StoredChunk c, List<String> acl) {
+    return new StoredChunk(c.chunkId(), c.docId(), c.tenant(), c.documentVersion(), c.ordinal(), c.title(),
+        c.headings(), c.text(), c.sourceName(), c.metadata(), c.modelId(), c.vector(), c.ingestedAt(), acl);
+  }
+
+  @Test
   void vectorSearchRanksTheNearestVectorFirstAndReportsCosine() throws Exception {
     store.write(upserts(
         chunk("far", "d1", "acme", 0, "x", unit(3)),

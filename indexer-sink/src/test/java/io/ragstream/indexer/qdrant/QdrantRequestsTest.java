@@ -75,6 +75,24 @@ class QdrantRequestsTest {
   }
 
   @Test
+  void principalsAddOneConditionMatchingAnEmptyAclOrAnyPrincipalAndTheAclRoundTrips() {
+    Filter filter = QdrantRequests.filter(SearchFilter.tenant("acme").withPrincipals(List.of("group:eng")));
+    assertThat(filter.getMustCount()).isEqualTo(2);
+    Filter visible = filter.getMust(1).getFilter();
+    assertThat(visible.getShould(0).getIsEmpty().getKey()).isEqualTo("acl");
+    assertThat(visible.getShould(1).getField().getKey()).isEqualTo("acl");
+    assertThat(visible.getShould(1).getField().getMatch().getKeywords().getStringsList()).containsExactly("group:eng");
+    assertThat(QdrantRequests.KEYWORD_INDEXED).contains("acl");
+
+    StoredChunk restricted = new StoredChunk(chunk.chunkId(), chunk.docId(), chunk.tenant(), chunk.documentVersion(),
+        chunk.ordinal(), chunk.title(), chunk.headings(), chunk.text(), chunk.sourceName(), chunk.metadata(),
+        chunk.modelId(), chunk.vector(), chunk.ingestedAt(), List.of("group:eng", "user:ann"));
+    assertThat(QdrantRequests.chunk(QdrantRequests.point(restricted).getPayloadMap()).acl())
+        .containsExactly("group:eng", "user:ann");
+    assertThat(QdrantRequests.point(chunk).getPayloadMap()).doesNotContainKey("acl");
+  }
+
+  @Test
   void queryIsNearestWithinTheFilterWithPayloadAndLimit() {
     QueryPoints query = QdrantRequests.nearest("ragstream_chunks", new float[] {1, 0, 0, 0}, 7,
         SearchFilter.tenant("acme"));

@@ -111,10 +111,11 @@ public final class ExtractBatchProcessor implements BatchProcessor {
           .setContentType(extraction.contentType())
           .setSourceName(request.getSourceName())
           .setContentHash(DocumentFingerprints.contentHash(extraction.contentHash(), extraction.title(),
-              request.getSourceName(), metadata))
+              request.getSourceName(), metadata, request.getAcl()))
           .setVersion(record.offset())
           .setIngestedAt(request.getIngestedAt())
           .setMetadata(metadata)
+          .setAcl(new ArrayList<>(request.getAcl()))
           .setBlocks(new ArrayList<>(extraction.blocks()))
           .build();
       byte[] value = documentValues.serialize(documentsTopic, doc);

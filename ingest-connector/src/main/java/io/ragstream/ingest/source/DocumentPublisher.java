@@ -48,8 +48,15 @@ public final class DocumentPublisher implements AutoCloseable {
   /** Publishes inline content (an HTTP upload). */
   public Published publish(String docId, String tenant, String contentType, String sourceName, byte[] content,
       Map<String, String> metadata) {
+    return publish(docId, tenant, contentType, sourceName, content, metadata, List.of());
+  }
+
+  /** Publishes inline content visible only to the principals of {@code acl} (empty: the whole tenant). */
+  public Published publish(String docId, String tenant, String contentType, String sourceName, byte[] content,
+      Map<String, String> metadata, List<String> acl) {
     IngestRequest request = base(docId, tenant, Operation.UPSERT).setContentType(contentType)
-        .setSourceName(InputLimits.name(sourceName)).setContent(ByteBuffer.wrap(content)).setMetadata(InputLimits.metadata(metadata)).build();
+        .setSourceName(InputLimits.name(sourceName)).setContent(ByteBuffer.wrap(content))
+        .setMetadata(InputLimits.metadata(metadata)).setAcl(new ArrayList<>(InputLimits.acl(acl))).build();
     RecordMetadata ack = send(request);
     return new Published(docId, null, ack.partition(), ack.offset());
   }
@@ -68,6 +75,13 @@ public final class DocumentPublisher implements AutoCloseable {
    */
   public List<Published> publishPaths(List<Path> paths, String tenant, String id, Map<String, String> metadata)
       throws IOException {
+    return publishPaths(paths, tenant, id, metadata, List.of());
+  }
+
+  /** As {@link #publishPaths(List, String, String, Map)}, each file visible only to {@code acl} (empty: everyone). */
+  public List<Published> publishPaths(List<Path> paths, String tenant, String id, Map<String, String> metadata,
+      List<String> acl) throws IOException {
+    List<String> checkedAcl = InputLimits.acl(acl);
     List<Path> files = new ArrayList<>();
     for (Path path : paths) {
       if (!Files.exists(path)) {
@@ -97,7 +111,8 @@ public final class DocumentPublisher implements AutoCloseable {
       try {
         request = base(docId, tenant, Operation.UPSERT)
             .setSourceName(InputLimits.name(absolute.getFileName().toString()))
-            .setContentType(Files.probeContentType(absolute)).setMetadata(InputLimits.metadata(fileMetadata));
+            .setContentType(Files.probeContentType(absolute)).setMetadata(InputLimits.metadata(fileMetadata))
+            .setAcl(new ArrayList<>(checkedAcl));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(InputLimits.printable(absolute.toString()) + ": " + e.getMessage(), e);
       }

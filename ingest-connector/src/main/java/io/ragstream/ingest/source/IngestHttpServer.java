@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
 public final class IngestHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IngestHttpServer.class);
   private static final String META_PREFIX = "meta.";
-  private static final Set<String> UPLOAD_PARAMS = Set.of("id", "tenant", "name");
+  private static final Set<String> UPLOAD_PARAMS = Set.of("id", "tenant", "name", "acl");
   private static final int MAX_CONTENT_TYPE_CHARS = 255;
 
   private final HttpServer server;
@@ -108,10 +108,14 @@ public final class IngestHttpServer implements AutoCloseable {
     if (body.length == 0) {
       throw HttpError.badRequest("empty body: send the document's bytes as the request body");
     }
-    var published = publisher.publish(docId, tenant, contentType, name, body, metadata);
+    List<String> acl = InputLimits.acl(params.all("acl"));
+    var published = publisher.publish(docId, tenant, contentType, name, body, metadata, acl);
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("docId", published.docId());
     answer.put("tenant", tenant);
+    if (!acl.isEmpty()) {
+      answer.put("acl", acl);
+    }
     answer.put("status", "accepted");
     Responses.json(request.exchange(), 202, answer);
   }
@@ -129,7 +133,7 @@ public final class IngestHttpServer implements AutoCloseable {
         metadata.put(name.substring(META_PREFIX.length()), values.getFirst());
       } else if (!UPLOAD_PARAMS.contains(name)) {
         throw HttpError.badRequest("unknown parameter '" + InputLimits.printable(name)
-            + "'; known: id, tenant, name, meta.KEY");
+            + "'; known: id, tenant, name, acl, meta.KEY");
       }
     }
     return InputLimits.metadata(metadata);

@@ -217,6 +217,31 @@ class IngestHttpServerIT {
     assertThat(readIngest("meta-2", 1)).isEmpty();
   }
 
+  @Test
+  void repeatableAclParametersBecomeTheRequestsAclWithinBounds() throws Exception {
+    HttpResponse<String> ok = send("POST", "/v1/documents?id=acl-1&acl=group:eng&acl=user:ann&acl=group:eng",
+        "body".getBytes(StandardCharsets.UTF_8));
+    assertThat(ok.statusCode()).isEqualTo(202);
+    assertThat(json(ok).path("acl").toString()).isEqualTo("[\"group:eng\",\"user:ann\"]");
+    assertThat(readIngest("acl-1", 1).getFirst().getAcl()).containsExactly("group:eng", "user:ann");
+    assertThat(send("POST", "/v1/documents?id=acl-0", "body".getBytes(StandardCharsets.UTF_8)).statusCode())
+        .isEqualTo(202);
+    assertThat(readIngest("acl-0", 1).getFirst().getAcl()).as("no ACL: the whole tenant").isEmpty();
+
+    StringBuilder many = new StringBuilder("/v1/documents?id=acl-2");
+    for (int i = 0; i < 65; i++) {
+      many.append("&acl=p").append(i);
+    }
+    for (String path : List.of(many.toString(), "/v1/documents?id=acl-2&acl=", "/v1/documents?id=acl-2&acl=a%20b",
+        "/v1/documents?id=acl-2&acl=a%7Cb", "/v1/documents?id=acl-2&acl=a,b", "/v1/documents?id=acl-2&acl=a%00b",
+        "/v1/documents?id=acl-2&acl=" + "p".repeat(129))) {
+      HttpResponse<String> response = send("POST", path, "body".getBytes(StandardCharsets.UTF_8));
+      assertThat(response.statusCode()).as(path).isEqualTo(400);
+      assertThat(json(response).path("error").asText()).isNotBlank();
+    }
+    assertThat(readIngest("acl-2", 1)).isEmpty();
+  }
+
   private static HttpResponse<String> send(String method, String path, byte[] body) throws Exception {
     return sendTo(server, method, path, body);
   }

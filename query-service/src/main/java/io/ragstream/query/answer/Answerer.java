@@ -18,5 +18,14 @@ public interface Answerer {
    */
   record Answer(String answer, boolean extractive, String model, List<Citation> citations, long tookMs) {}
 
-  Answer answer(String question, String tenant) throws IOException;
+  /** An answer from everything the tenant holds. */
+  default Answer answer(String question, String tenant) throws IOException {
+    return answer(question, tenant, null);
+  }
+
+  /**
+   * An answer from the documents a caller with {@code principals} may see (null: unrestricted): the retrieval
+   * carries the principals, so a document the caller cannot see is never in the context and never cited.
+   */
+  Answer answer(String question, String tenant, List<String> principals) throws IOException;
 }

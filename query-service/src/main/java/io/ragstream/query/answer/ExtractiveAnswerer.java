@@ -38,9 +38,9 @@ public final class ExtractiveAnswerer implements Answerer {
 
   /** Joins the cited sentences; {@code extractive} is always true; an empty answer when nothing matches. */
   @Override
-  public Answer answer(String question, String tenant) throws IOException {
+  public Answer answer(String question, String tenant, List<String> principals) throws IOException {
     long start = System.nanoTime();
-    SearchResponse response = search.search(new SearchRequest(question, CHUNKS, null, tenant, null));
+    SearchResponse response = search.search(new SearchRequest(question, CHUNKS, null, tenant, null).withPrincipals(principals));
     Set<String> terms = terms(question);
     List<Scored> scored = new ArrayList<>();
     List<SearchResult> results = response.results();

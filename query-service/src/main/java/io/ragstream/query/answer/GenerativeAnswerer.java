@@ -33,10 +33,10 @@ public final class GenerativeAnswerer implements Answerer {
   }
 
   @Override
-  public Answer answer(String question, String tenant) throws IOException {
+  public Answer answer(String question, String tenant, List<String> principals) throws IOException {
     long start = System.nanoTime();
     List<SearchResult> context = packer.pack(
-        search.search(new SearchRequest(question, CANDIDATES, null, tenant, null)).results());
+        search.search(new SearchRequest(question, CANDIDATES, null, tenant, null).withPrincipals(principals)).results());
     StringBuilder user = new StringBuilder("Context:\n\n");
     context.forEach(r -> user.append(ContextPacker.block(r)));
     user.append("Question: ").append(question);

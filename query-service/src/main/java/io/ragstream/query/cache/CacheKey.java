@@ -11,7 +11,9 @@ import java.util.TreeMap;
 /**
  * What identifies a cached answer: the tenant, the normalised query and every parameter that changes the answer
  * (mode, k, filter, rerank and its model, the service's fusion settings, the embedding model), plus the index
- * generation, so that swapping in a rebuilt index makes every older entry unreachable at once.
+ * generation, so that swapping in a rebuilt index makes every older entry unreachable at once. The caller's
+ * principals are part of it: two keys of one tenant with different principals see different documents, so they never
+ * share an entry.
  *
  * @param tenant kept apart because invalidation is per tenant and document
  * @param digest SHA-256 of all the parts, hex: bounded length for Redis keys, no separator ambiguity
@@ -38,6 +40,11 @@ public record CacheKey(String tenant, String digest) {
     }
     new TreeMap<>(request.filter()).forEach((k, v) -> parts.append(k.length()).append(':').append(k)
         .append('=').append(v.length()).append(':').append(v).append('\n'));
+    if (request.principals() != null) {
+      // only when restricted, so unrestricted keys stay what they were; sorted by SearchRequest, length-prefixed
+      parts.append("principals ").append(request.principals().size()).append('\n');
+      request.principals().forEach(p -> parts.append(p.length()).append(':').append(p).append('\n'));
+    }
     parts.append(normalise(request.query(), request.rerank()));
     return new CacheKey(request.tenant(), sha256(parts.toString()));
   }

@@ -20,7 +20,11 @@ public final class OpenApi {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("openapi", "3.0.3");
     doc.put("info", Map.of("title", "ragstream query service", "version", "1",
-        "description", "Keyword, vector, hybrid and hierarchical search, answers, A/B experiments (docs/QUERY.md)."));
+        "description", "Keyword, vector, hybrid and hierarchical search, answers, A/B experiments (docs/QUERY.md)."
+            + " Documents may carry ACLs: an API key's principals (e.g. group:eng) decide which documents it sees,"
+            + " in every route. An MCP server (Model Context Protocol, Streamable HTTP, protocol 2025-11-25) is served"
+            + " at POST /mcp with the tools search, get_document and, with a chat model configured, answer; it takes"
+            + " the same API keys. POST /v1/embeddings is OpenAI-compatible and embeds with the served model."));
     doc.put("security", List.of(Map.of("bearer", List.of()), Map.of("apiKey", List.of())));
     doc.put("paths", paths());
     doc.put("components", components());
@@ -50,6 +54,12 @@ public final class OpenApi {
     p.put("/v1/documents/{docId}", Map.of("get", op("A document's indexed chunks and pipeline progress", null,
         List.of(path("docId", "document id; may contain '/'"), query("tenant", "string", false, "tenant")),
         obj(Map.of("docId", str(), "tenant", str(), "chunks", Map.of())))));
+    p.put("/v1/embeddings", Map.of("post", op("OpenAI-compatible embeddings with the served model, embedded as"
+        + " search embeds a query", ref("EmbeddingsRequest"), List.of(), ref("EmbeddingsResponse"))));
+    p.put("/mcp", Map.of("post", op("MCP (Model Context Protocol) over Streamable HTTP, stateless: one JSON-RPC"
+        + " request per POST, answered with application/json; GET is 405 (no server-initiated stream). Tools:"
+        + " search (query, k, mode, filters), get_document (docId), answer (with a chat model). Point an MCP client"
+        + " at this URL with 'Authorization: Bearer <key>'", obj(Map.of()), List.of(), obj(Map.of()))));
     p.put("/v1/ops/overview", Map.of("get", op("Status page data: per-stage lag, recent documents, dead letters",
         null, List.of(), obj(Map.of()))));
     p.put("/", Map.of("get", html("The status page")));
@@ -77,6 +87,12 @@ public final class OpenApi {
     schemas.put("AnswerRequest", obj(props("query", str(), "tenant", str()), "query"));
     schemas.put("Answer", obj(props("answer", str(), "extractive", bool(), "model", str(), "tookMs", integer(),
         "citations", arr(obj(props("chunkId", str(), "docId", str(), "sentence", str()))))));
+    schemas.put("EmbeddingsRequest", obj(props("input", Map.of("oneOf", List.of(str(), arr(str()))),
+        "model", str(), "encoding_format", Map.of("type", "string", "enum", List.of("float", "base64")),
+        "dimensions", integer(), "user", str()), "input"));
+    schemas.put("EmbeddingsResponse", obj(props("object", str(), "model", str(),
+        "data", arr(obj(props("object", str(), "index", integer(), "embedding", arr(num())))),
+        "usage", obj(props("prompt_tokens", integer(), "total_tokens", integer())))));
     schemas.put("Feedback", obj(props("queryId", str(), "chunkId", str(),
         "useful", Map.of("type", "number", "minimum", 0, "maximum", 1), "tenant", str()), "queryId", "useful"));
     schemas.put("ExperimentReport", obj(props("name", str(), "control", str(), "variants", arr(obj(Map.of())),

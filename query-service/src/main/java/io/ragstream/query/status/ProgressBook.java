@@ -156,6 +156,7 @@ public final class ProgressBook {
     if (request != null) {
       p.setTenant(request.getTenant());
       p.setSourceName(request.getSourceName());
+      p.setAcl(new java.util.ArrayList<>(request.getAcl()));
       p.setIngestedAt(request.getIngestedAt());
     } else {
       p.setIngestedAt(Instant.ofEpochMilli(record.timestamp()));

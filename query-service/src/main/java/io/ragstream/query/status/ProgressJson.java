@@ -20,6 +20,9 @@ public final class ProgressJson {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("docId", p.getDocId());
     json.put("tenant", p.getTenant());
+    if (!p.getAcl().isEmpty()) {
+      json.put("acl", List.copyOf(p.getAcl()));
+    }
     json.put("state", p.getState().name());
     json.put("operation", p.getOperation().name());
     json.put("version", p.getVersion());

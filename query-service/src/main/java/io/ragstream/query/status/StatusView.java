@@ -56,7 +56,16 @@ public final class StatusView implements AutoCloseable {
 
   /** The most recently updated documents of one tenant, newest first. */
   public List<DocumentProgress> recent(int limit, String tenant) {
+    return recent(limit, tenant, null);
+  }
+
+  /**
+   * The most recently updated documents of one tenant that a caller with {@code principals} may see (null: all),
+   * newest first: status names documents, so it follows their ACLs like search does.
+   */
+  public List<DocumentProgress> recent(int limit, String tenant, java.util.Collection<String> principals) {
     return documents.values().stream().filter(p -> tenant.equals(p.getTenant()))
+        .filter(p -> io.ragstream.indexer.store.DocumentAcl.visible(p.getAcl(), principals))
         .sorted(Comparator.comparing(DocumentProgress::getUpdatedAt).reversed()
             .thenComparing(DocumentProgress::getDocId))
         .limit(limit).toList();
@@ -64,7 +73,13 @@ public final class StatusView implements AutoCloseable {
 
   /** How many documents one tenant has in the table. */
   public long size(String tenant) {
-    return documents.values().stream().filter(p -> tenant.equals(p.getTenant())).count();
+    return size(tenant, null);
+  }
+
+  /** How many documents of one tenant a caller with {@code principals} may see (null: all). */
+  public long size(String tenant, java.util.Collection<String> principals) {
+    return documents.values().stream().filter(p -> tenant.equals(p.getTenant()))
+        .filter(p -> io.ragstream.indexer.store.DocumentAcl.visible(p.getAcl(), principals)).count();
   }
 
   private void follow() {

@@ -19,6 +19,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -78,19 +79,25 @@ public final class StatusPage {
 
   private void overview(Request r) throws IOException {
     // A key of one tenant sees that tenant's documents only; in open mode (localhost) the page shows all of them.
-    Optional<String> tenant = Authentication.principal(r).map(ApiKeys.Principal::tenant);
-    Responses.json(r.exchange(), 200, overview(tenant));
+    // Within the tenant, the key's principals see the documents whose ACL admits them (as in search).
+    Optional<ApiKeys.Principal> principal = Authentication.principal(r);
+    Responses.json(r.exchange(), 200, overview(principal.map(ApiKeys.Principal::tenant),
+        principal.map(ApiKeys.Principal::principals).orElse(null)));
+  }
+
+  Map<String, Object> overview(Optional<String> tenant) {
+    return overview(tenant, null);
   }
 
   /** What the page shows, as JSON; with a tenant, only that tenant's documents (stage lag and DLQ counts are
    * pipeline-wide numbers that name no document). */
-  Map<String, Object> overview(Optional<String> tenant) {
+  Map<String, Object> overview(Optional<String> tenant, List<String> principals) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("at", Instant.now().toString());
     json.put("stages", lag.groups().stream().map(StatusPage::stage).toList());
     json.put("deadLetters", lag.deadLetters());
-    json.put("documents", tenant.map(documents::size).orElse((long) documents.size()));
-    json.put("recent", tenant.map(t -> documents.recent(RECENT, t)).orElseGet(() -> documents.recent(RECENT))
+    json.put("documents", tenant.map(t -> documents.size(t, principals)).orElse((long) documents.size()));
+    json.put("recent", tenant.map(t -> documents.recent(RECENT, t, principals)).orElseGet(() -> documents.recent(RECENT))
         .stream().map(ProgressJson::of).toList());
     tenant.ifPresent(t -> json.put("tenant", t));
     return json;

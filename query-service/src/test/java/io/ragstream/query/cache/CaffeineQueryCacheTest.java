@@ -77,4 +77,18 @@ class CaffeineQueryCacheTest {
         CacheKey.of(base, "other settings", "g1"),
         CacheKey.of(base, "s", "g2"))).doesNotContain(k).doesNotHaveDuplicates();
   }
+
+  @Test
+  void keysSeparateCallersByTheirPrincipalsButNotByTheirOrder() {
+    SearchRequest base = new SearchRequest("roadmap", 10, SearchMode.HYBRID, "t", Map.of());
+    CacheKey unrestricted = CacheKey.of(base, "s", "g1");
+    CacheKey eng = CacheKey.of(base.withPrincipals(List.of("group:eng", "user:ann")), "s", "g1");
+    assertThat(CacheKey.of(base.withPrincipals(List.of("user:ann", "group:eng")), "s", "g1")).isEqualTo(eng);
+    assertThat(List.of(unrestricted, eng,
+        CacheKey.of(base.withPrincipals(List.of("group:sales")), "s", "g1"),
+        CacheKey.of(base.withPrincipals(List.of()), "s", "g1"),
+        // length-prefixed: one principal "a\nb" is not two principals "a" and "b"
+        CacheKey.of(base.withPrincipals(List.of("group:eng\nuser:ann")), "s", "g1")))
+        .doesNotHaveDuplicates();
+  }
 }

@@ -82,6 +82,32 @@ public final class InputLimits {
     return metadata;
   }
 
+  /** Principals of one document's ACL (and of a key): at most this many. */
+  public static final int MAX_ACL_ENTRIES = 64;
+
+  private static final java.util.regex.Pattern PRINCIPAL = java.util.regex.Pattern.compile("[^\\s=,|\\p{Cntrl}]{1,128}");
+
+  /**
+   * A document's ACL: at most {@value #MAX_ACL_ENTRIES} principals (e.g. {@code group:eng}, {@code user:ann}), each
+   * 1 to 128 characters without spaces, control characters, {@code =}, {@code ,} or {@code |} (the rule the keys'
+   * principals follow, so every principal a key can hold can be named in an ACL). Duplicates are dropped.
+   */
+  public static java.util.List<String> acl(java.util.List<String> acl) {
+    if (acl == null) {
+      return java.util.List.of();
+    }
+    if (acl.size() > MAX_ACL_ENTRIES) {
+      throw new IllegalArgumentException("acl has " + acl.size() + " entries, over the limit of " + MAX_ACL_ENTRIES);
+    }
+    for (String principal : acl) {
+      if (principal == null || !PRINCIPAL.matcher(principal).matches()) {
+        throw new IllegalArgumentException("acl entry '" + printable(String.valueOf(principal)) + "' is not a"
+            + " principal: 1 to 128 characters without spaces, control characters, '=', ',' or '|'");
+      }
+    }
+    return java.util.List.copyOf(new java.util.LinkedHashSet<>(acl));
+  }
+
   /** Search filters: at most {@value #MAX_FILTERS}, keys and values bounded like metadata. */
   public static Map<String, String> filters(Map<String, String> filters) {
     entries("filter", "filter.", filters, MAX_FILTERS, FILTER_KEY, "'_', '.', ':' and '-'");
