@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -44,6 +46,9 @@ class TopicSourceIT {
       TopicAdmin.ensureTopics(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX, (short) 1, Topics.ALL,
           Duration.ofSeconds(30));
       KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic("tickets", 2, (short) 1))).all().get();
+      }
       produce(kafka, "k1", "{\"id\":\"t-1\",\"title\":\"Boiler\",\"body\":\"The boiler rattles at night.\","
           + "\"region\":\"eu\"}");
       produce(kafka, "k2", "{\"id\":\"t-2\",\"body\":\"The gate sticks in wet weather.\"}");
