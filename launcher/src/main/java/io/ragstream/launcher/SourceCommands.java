@@ -66,4 +66,68 @@ final class SourceCommands {
       return 0;
     }
   }
+
+  /** {@code ragstream cdc postgres}: a PostgreSQL table's rows as documents. */
+  @Command(name = "cdc", description = "Stream a database table's rows as documents (change data capture).",
+      subcommands = {SourceCommands.Postgres.class})
+  static final class Cdc {}
+
+  @Command(name = "postgres", description = "Stream a PostgreSQL table (logical replication, pgoutput) as documents"
+      + " with Debezium: existing rows first, then every insert, update and delete. docId SCHEMA.TABLE/<id>. Offsets"
+      + " are kept in the Kafka topic <prefix>cdc-offsets, so a restart resumes. Runs until interrupted.")
+  static final class Postgres implements Callable<Integer> {
+    @CommandLine.Mixin Ragstream.KafkaOptions kafka = new Ragstream.KafkaOptions();
+
+    @Option(names = "--host", required = true) String host;
+    @Option(names = "--port", defaultValue = "5432") int port;
+    @Option(names = "--database", required = true) String database;
+    @Option(names = "--user", required = true) String user;
+    @Option(names = "--password-env", paramLabel = "VAR", description = "environment variable holding the password")
+    String passwordEnv;
+    @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE") String table;
+    @Option(names = "--id-column", required = true) String idColumn;
+    @Option(names = "--text-columns", required = true, split = ",") java.util.List<String> textColumns;
+    @Option(names = "--title-column") String titleColumn;
+    @Option(names = "--tenant-column") String tenantColumn;
+    @Option(names = "--meta-columns", split = ",") java.util.List<String> metaColumns = new java.util.ArrayList<>();
+    @Option(names = "--tenant", defaultValue = "default", description = "tenant of rows without --tenant-column")
+    String tenant;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      String password = null;
+      if (passwordEnv != null) {
+        password = System.getenv(passwordEnv);
+        if (password == null) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--password-env " + passwordEnv
+              + ": no such environment variable");
+        }
+      }
+      io.ragstream.cdc.PostgresCdc.Settings settings;
+      try {
+        settings = new io.ragstream.cdc.PostgresCdc.Settings(host, port, database, user, password, table, idColumn,
+            textColumns, titleColumn, tenantColumn, metaColumns, tenant);
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      KafkaSettings target = kafka.settings();
+      try (DocumentPublisher publisher = new DocumentPublisher(target, "ragstream-cdc", "cdc", Metrics.registry());
+          io.ragstream.cdc.PostgresCdc cdc = new io.ragstream.cdc.PostgresCdc(settings, target, publisher,
+              System.out::println)) {
+        Thread streaming = Thread.ofPlatform().name("ragstream-cdc").start(cdc);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            cdc.close();
+          } catch (java.io.IOException e) {
+            System.err.println("ragstream cdc: stopping: " + e.getMessage());
+          }
+        }, "ragstream-cdc-stop"));
+        System.out.println("streaming " + table + " from " + host + ":" + port + "/" + database);
+        streaming.join();
+      }
+      return 0;
+    }
+  }
 }
