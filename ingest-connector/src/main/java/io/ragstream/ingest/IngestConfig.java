@@ -1,10 +1,14 @@
 package io.ragstream.ingest;
 
+import io.ragstream.runtime.auth.ApiKeys;
 import io.ragstream.runtime.auth.AuthSettings;
+import io.ragstream.runtime.auth.BrowserGuard;
 import io.ragstream.runtime.config.CommonSettings;
 import io.ragstream.runtime.config.Setting;
 import io.ragstream.runtime.config.Settings;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -12,8 +16,10 @@ import java.util.stream.Stream;
  *
  * @param port its HTTP port (uploads, deletes, health, readiness, metrics); 0: ephemeral
  * @param maxUploadBytes the largest body accepted (413 above it)
+ * @param auth the key-model settings as variables ({@code RAGSTREAM_API_KEYS}, {@code RAGSTREAM_API_KEYS_FILE},
+ *     {@code RAGSTREAM_ALLOWED_HOSTS}), read by {@link ApiKeys} and {@link BrowserGuard} as on the query port
  */
-public record IngestConfig(int port, long maxUploadBytes) {
+public record IngestConfig(int port, long maxUploadBytes, Map<String, String> auth) {
   public static final int DEFAULT_PORT = 8081;
   public static final long DEFAULT_MAX_UPLOAD_BYTES = 8L * 1024 * 1024;
 
@@ -33,13 +39,32 @@ public record IngestConfig(int port, long maxUploadBytes) {
     if (maxUploadBytes < 1 || maxUploadBytes > 16L * 1024 * 1024) {
       throw new IllegalArgumentException("max upload must be between 1 byte and 16 MiB, got " + maxUploadBytes);
     }
+    auth = Map.copyOf(auth);
+  }
+
+  /** The API keys uploads and deletes need (none: open mode). */
+  public ApiKeys keys() {
+    return ApiKeys.fromEnvironment(auth);
+  }
+
+  public BrowserGuard browsers() {
+    return BrowserGuard.fromEnvironment(auth);
+  }
+
+  @Override
+  public String toString() {
+    return "IngestConfig[port=" + port + ", maxUploadBytes=" + maxUploadBytes + "]"; // auth holds secrets
   }
 
   public static IngestConfig defaults() {
-    return new IngestConfig(DEFAULT_PORT, DEFAULT_MAX_UPLOAD_BYTES);
+    return new IngestConfig(DEFAULT_PORT, DEFAULT_MAX_UPLOAD_BYTES, Map.of());
   }
 
   public static IngestConfig from(Settings settings) {
-    return new IngestConfig(settings.integer(PORT), settings.longValue(MAX_UPLOAD));
+    Map<String, String> auth = new HashMap<>();
+    for (Setting setting : AuthSettings.ALL) {
+      settings.optional(setting).ifPresent(value -> auth.put(setting.env(), value));
+    }
+    return new IngestConfig(settings.integer(PORT), settings.longValue(MAX_UPLOAD), auth);
   }
 }

@@ -21,7 +21,7 @@ public final class IngestStage {
     try {
       DocumentPublisher publisher = stage.resource(new DocumentPublisher(kafka, "ragstream-ingest-http"));
       IngestHttpServer server = stage.resource(new IngestHttpServer(config.port(), publisher,
-          config.maxUploadBytes(), () -> stage, metrics));
+          config.maxUploadBytes(), () -> stage, metrics, config.keys(), config.browsers()));
       stage.httpPort(server.port());
       return stage;
     } catch (IOException e) {

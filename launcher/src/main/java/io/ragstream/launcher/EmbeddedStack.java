@@ -196,11 +196,6 @@ public final class EmbeddedStack implements AutoCloseable {
     return ingest.httpPort();
   }
 
-  /** The query server, e.g. for tests that give it API keys ({@link QueryHttpServer#apiKeys}) after start. */
-  public QueryHttpServer queryServer() {
-    return query;
-  }
-
   private <T extends AutoCloseable> T register(T closeable) {
     closeables.push(closeable);
     return closeable;

@@ -54,7 +54,8 @@ import picocli.CommandLine.Parameters;
     subcommands = {Ragstream.Up.class, Ragstream.Publish.class, Ragstream.Delete.class, Ragstream.Search.class,
         Ragstream.Status.class, Ragstream.Lag.class, Ragstream.Stage.class, ConfigCommand.class, DemoCommand.class,
         DlqCommand.class, EvalCommand.class, BenchCommand.class, GenerationCommands.Replay.class,
-        GenerationCommands.Generations.class, io.ragstream.launcher.cluster.ClusterCommand.class})
+        GenerationCommands.Generations.class, io.ragstream.launcher.cluster.ClusterCommand.class,
+        SourceCommands.class, SourceCommands.Cdc.class})
 public final class Ragstream {
 
   public static void main(String[] args) {

@@ -58,11 +58,11 @@ class AclIT {
 
   @BeforeAll
   void start() throws Exception {
-    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), Metrics.registry());
-    stack.queryServer().apiKeys(ApiKeys.fromEnvironment(Map.of(ApiKeys.KEYS_ENV,
-        ENG_KEY + "=" + TENANT + "|group:eng," + SALES_KEY + "=" + TENANT + "|group:sales,"
-            + UNPRIVILEGED_KEY + "=" + TENANT)));
-    // through the ingest API, so the repeatable acl parameter is what sets the ACL (the ingest port is open here)
+    // the same keys on both ports, as `up` reads them from the environment
+    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), Metrics.registry(),
+        Map.of(ApiKeys.KEYS_ENV, ENG_KEY + "=" + TENANT + "|group:eng," + SALES_KEY + "=" + TENANT + "|group:sales,"
+            + UNPRIVILEGED_KEY + "=" + TENANT));
+    // through the ingest API, so the repeatable acl parameter is what sets the ACL
     assertThat(upload("eng-doc", ENG_TEXT, "acl=group:eng&acl=user:ann").statusCode()).isEqualTo(202);
     assertThat(upload("public-doc", PUBLIC_TEXT, null).statusCode()).isEqualTo(202);
     await().atMost(PATIENCE).until(() -> indexedChunks("eng-doc", ENG_KEY) > 0);
@@ -237,7 +237,7 @@ class AclIT {
     String query = "?id=" + enc(docId) + "&tenant=" + TENANT + "&name=" + enc(docId + ".txt")
         + (acl == null ? "" : "&" + acl);
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.ingestPort() + "/v1/documents"
-            + query)).header("Content-Type", "text/plain")
+            + query)).header("Content-Type", "text/plain").header("Authorization", "Bearer " + ENG_KEY)
         .POST(HttpRequest.BodyPublishers.ofString(text)).build(), HttpResponse.BodyHandlers.ofString());
   }
 

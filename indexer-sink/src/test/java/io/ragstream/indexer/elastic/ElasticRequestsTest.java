@@ -151,7 +151,7 @@ class ElasticRequestsTest {
     // unrestricted: no ACL clause at all
     assertThat(json(ElasticRequests.keywordQuery("plan", SearchFilter.tenant("acme"))).toString())
         .doesNotContain("\"acl\"");
-    assertThat(json(ElasticRequests.mappings()).path("properties").path("acl").path("type").asText())
+    assertThat(json(ElasticRequests.mappings(ElasticSettings.DEFAULT_ANALYZER)).path("properties").path("acl").path("type").asText())
         .isEqualTo("keyword");
 
     StoredChunk restricted = new StoredChunk(chunk.chunkId(), chunk.docId(), chunk.tenant(), chunk.documentVersion(),

@@ -16,7 +16,8 @@ import java.time.Duration;
  * {@link TikaExtractor} serving one request at a time over stdin/stdout until stdin closes. It runs with its own
  * {@code -Xmx} and {@code -XX:+ExitOnOutOfMemoryError}, so a document that exhausts memory kills only this process.
  *
- * <p>Arguments: max bytes, parse timeout in milliseconds, write limit in characters ({@link ExtractLimits}).
+ * <p>Arguments: max bytes, parse timeout in milliseconds, write limit in characters ({@link ExtractLimits}), then
+ * the OCR settings ({@link OcrSettings#toArgs}); without those, no OCR.
  */
 public final class ExtractChild {
 
@@ -36,7 +37,8 @@ public final class ExtractChild {
     DataOutputStream out = claimStdout();
     ExtractLimits limits = new ExtractLimits(Long.parseLong(args[0]), Duration.ofMillis(Long.parseLong(args[1])),
         Integer.parseInt(args[2]));
-    try (TikaExtractor extractor = new TikaExtractor(limits)) {
+    OcrSettings ocr = args.length >= 8 ? OcrSettings.fromArgs(args, 3) : OcrSettings.OFF;
+    try (TikaExtractor extractor = new TikaExtractor(limits, ocr)) {
       serve(out, extractor::extract, () -> warmUp(extractor));
     }
   }

@@ -26,6 +26,14 @@ public record Extraction(String title, String language, String contentType, List
   public static final String PAGE_COUNT = "pageCount";
   /** "true" when the write limit cut the text short; absent otherwise. */
   public static final String TRUNCATED = "truncated";
+  /** "true" when some of the text came from OCR (Tesseract); absent otherwise. */
+  public static final String OCR = "ocr";
+  /** The Tesseract language(s) the OCR'd text was read with, e.g. {@code eng}. */
+  public static final String OCR_LANGUAGE = "ocrLanguage";
+  /** How many pages (1 for an image) were OCR'd. */
+  public static final String OCR_PAGES = "ocrPages";
+  /** Why a document that may have needed OCR was not OCR'd (the page cap). */
+  public static final String OCR_SKIPPED = "ocrSkipped";
 
   public Extraction {
     Objects.requireNonNull(contentType, "contentType");

@@ -40,6 +40,7 @@ final class ExtractorProcess implements AutoCloseable {
   private static final Duration GRACE = Duration.ofSeconds(5);
 
   private final ExtractLimits limits;
+  private final OcrSettings ocr;
   private final int heapMb;
   private final String mainClass;
   private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
@@ -50,11 +51,12 @@ final class ExtractorProcess implements AutoCloseable {
   private DataInputStream fromChild;
   private int starts;
 
-  ExtractorProcess(ExtractLimits limits, int heapMb, String mainClass) {
+  ExtractorProcess(ExtractLimits limits, OcrSettings ocr, int heapMb, String mainClass) {
     if (heapMb < 64) {
       throw new IllegalArgumentException("the extract child needs at least 64 MiB of heap, got " + heapMb);
     }
     this.limits = limits;
+    this.ocr = ocr;
     this.heapMb = heapMb;
     this.mainClass = mainClass;
   }
@@ -74,7 +76,7 @@ final class ExtractorProcess implements AutoCloseable {
     ScheduledFuture<?> kill = watchdog.schedule(() -> {
       killed.set(true);
       child.destroyForcibly();
-    }, limits.parseTimeout().plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
+    }, longestParse().plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
     try {
       ExtractWire.writeRequest(toChild, new ExtractWire.Request(content, contentTypeHint, sourceName));
       return ExtractWire.readReply(fromChild);
@@ -96,7 +98,7 @@ final class ExtractorProcess implements AutoCloseable {
     stop();
     if (killed) {
       throw new ExtractionException(Reason.TIMEOUT, "parsing" + named + " did not finish within "
-          + limits.parseTimeout() + "; the extract child process was killed and restarted", cause);
+          + longestParse() + "; the extract child process was killed and restarted", cause);
     }
     if (exit == OUT_OF_MEMORY_EXIT) {
       throw new ExtractionException(Reason.TOO_LARGE, "parsing" + named + " ran out of the extract child's "
@@ -116,6 +118,7 @@ final class ExtractorProcess implements AutoCloseable {
         "-cp", System.getProperty("java.class.path"), mainClass,
         Long.toString(limits.maxBytes()), Long.toString(limits.parseTimeout().toMillis()),
         Integer.toString(limits.writeLimitChars())));
+    command.addAll(List.of(ocr.toArgs()));
     try {
       Process started = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       starts++;
@@ -143,6 +146,12 @@ final class ExtractorProcess implements AutoCloseable {
     } finally {
       kill.cancel(false);
     }
+  }
+
+  /** The child's own limit for the slowest kind of document: one that goes through OCR may take longer. */
+  private Duration longestParse() {
+    Duration parse = limits.parseTimeout();
+    return ocr.enabled() && ocr.documentTimeout().compareTo(parse) > 0 ? ocr.documentTimeout() : parse;
   }
 
   private static int awaitExit(Process child) {

@@ -82,6 +82,18 @@ final class PdfBookmarks {
     }
   }
 
+  /**
+   * How many pages the PDF has (to hold the OCR page cap), or 0 when PDFBox cannot read it: Tika then reports the
+   * unreadable PDF itself, with its own classification.
+   */
+  static int pageCount(byte[] pdf) {
+    try (PDDocument document = Loader.loadPDF(pdf)) {
+      return document.getNumberOfPages();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
   /** An outline item before resolution: page -1 when its destination is not a page of this document. */
   private record Item(int level, String title, int page) {}
 

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,6 +100,7 @@ public final class TikaExtractor implements AutoCloseable {
   private static final String PDF = "application/pdf";
 
   private final ExtractLimits limits;
+  private final OcrSettings ocr;
   private final AutoDetectParser parser = new AutoDetectParser();
   private final JSoupParser htmlParser = new JSoupParser();
   private final org.commonmark.parser.Parser markdownParser;
@@ -116,10 +118,21 @@ public final class TikaExtractor implements AutoCloseable {
   }
 
   public TikaExtractor(ExtractLimits limits) {
-    this(limits, null);
+    this(limits, OcrSettings.OFF);
   }
 
-  /** An extractor that parses in a child JVM with {@value #DEFAULT_CHILD_HEAP_MB} MiB of heap. */
+  /** An in-process extractor that runs OCR as {@code ocr} says (the extract child's own extractor). */
+  public TikaExtractor(ExtractLimits limits, OcrSettings ocr) {
+    this(limits, ocr, null);
+  }
+
+  /**
+   * An extractor that parses in a child JVM with {@value #DEFAULT_CHILD_HEAP_MB} MiB of heap, with OCR as the
+   * environment says ({@link OcrSettings#fromEnvironment}: on where Tesseract is installed, unless
+   * {@code RAGSTREAM_OCR=off}).
+   *
+   * @throws IllegalStateException when {@code RAGSTREAM_OCR=on} and Tesseract is missing
+   */
   public static TikaExtractor isolated(ExtractLimits limits) {
     return isolated(limits, DEFAULT_CHILD_HEAP_MB);
   }
@@ -130,16 +143,24 @@ public final class TikaExtractor implements AutoCloseable {
    * {@link Reason#TOO_LARGE}). The child runs with this JVM's class path.
    */
   public static TikaExtractor isolated(ExtractLimits limits, int childHeapMb) {
-    return isolated(limits, childHeapMb, ExtractChild.class.getName());
+    return isolated(limits, childHeapMb, OcrSettings.fromEnvironment());
+  }
+
+  /** An isolated extractor whose child runs OCR as {@code ocr} says. */
+  public static TikaExtractor isolated(ExtractLimits limits, int childHeapMb, OcrSettings ocr) {
+    return new TikaExtractor(limits, ocr, new ExtractorProcess(limits, ocr, childHeapMb,
+        ExtractChild.class.getName()));
   }
 
   /** With another child main class speaking the same protocol: tests use one that hangs or runs out of memory. */
   static TikaExtractor isolated(ExtractLimits limits, int childHeapMb, String childMainClass) {
-    return new TikaExtractor(limits, new ExtractorProcess(limits, childHeapMb, childMainClass));
+    return new TikaExtractor(limits, OcrSettings.OFF, new ExtractorProcess(limits, OcrSettings.OFF, childHeapMb,
+        childMainClass));
   }
 
-  private TikaExtractor(ExtractLimits limits, ExtractorProcess child) {
+  private TikaExtractor(ExtractLimits limits, OcrSettings ocr, ExtractorProcess child) {
     this.limits = Objects.requireNonNull(limits, "limits");
+    this.ocr = Objects.requireNonNull(ocr, "ocr");
     this.child = child;
     var extensions = List.of(TablesExtension.create());
     this.markdownParser = org.commonmark.parser.Parser.builder().extensions(extensions).build();
@@ -148,6 +169,10 @@ public final class TikaExtractor implements AutoCloseable {
 
   public ExtractLimits limits() {
     return limits;
+  }
+
+  public OcrSettings ocr() {
+    return ocr;
   }
 
   /**
@@ -197,20 +222,34 @@ public final class TikaExtractor implements AutoCloseable {
     // the outline is read inside the parse task, so a PDF whose outline is slow to read is bounded by the same
     // timeout; Future.get orders the task's writes before the reads below
     List<PdfBookmarks.Bookmark> bookmarks = new ArrayList<>();
+    boolean mayOcr = ocr.enabled() && ocrCandidate(type);
+    Map<String, String> ocrMarks = new LinkedHashMap<>();
     Future<?> parse = executor.submit(() -> {
+      boolean ocrThis = mayOcr;
       if (type.toString().equals(PDF)) {
         bookmarks.addAll(PdfBookmarks.read(content, sourceName));
+        if (mayOcr) {
+          int pages = PdfBookmarks.pageCount(content);
+          if (pages > ocr.maxPages()) {
+            ocrThis = false;
+            ocrMarks.put(Extraction.OCR_SKIPPED, pages + " pages, over the OCR page cap of " + ocr.maxPages());
+          }
+        }
       }
-      parse(content, type, metadata, handler);
+      parse(content, type, metadata, handler, ocrThis);
+      if (ocrThis) {
+        ocrMarks.putAll(ocrMarks(type, metadata));
+      }
       return null;
     });
+    Duration timeout = mayOcr ? max(limits.parseTimeout(), ocr.documentTimeout()) : limits.parseTimeout();
     boolean truncated = false;
     try {
-      parse.get(limits.parseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      parse.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       parse.cancel(true);
       throw new ExtractionException(Reason.TIMEOUT, "parsing " + type + named(sourceName) + " took longer than "
-          + limits.parseTimeout() + "; cancelled", e);
+          + timeout + (mayOcr ? " (OCR included)" : "") + "; cancelled", e);
     } catch (InterruptedException e) {
       parse.cancel(true);
       throw e;
@@ -224,14 +263,20 @@ public final class TikaExtractor implements AutoCloseable {
 
     List<Block> extracted = handler.blocks();
     if (extracted.isEmpty()) {
-      throw new ExtractionException(Reason.EMPTY, "no text found in " + type + named(sourceName));
+      throw new ExtractionException(Reason.EMPTY, "no text found in " + type + named(sourceName)
+          + (ocrCandidate(type) && !ocr.enabled() ? " (OCR is off: " + OcrSettings.MODE_VARIABLE
+              + "=off, or no tesseract on the PATH)" : "")
+          + (ocrMarks.containsKey(Extraction.OCR_SKIPPED) ? " (not OCR'd: " + ocrMarks.get(Extraction.OCR_SKIPPED)
+              + ")" : ""));
     }
     // several top-level bookmarks are chapters, not the title: the first must not name the whole document
     boolean headingMayBeTitle = bookmarks.stream().filter(b -> b.level() == 1).count() <= 1;
     List<Block> blocks = bookmarks.isEmpty() ? extracted
         : PdfBookmarks.insert(extracted, handler.blockPages(), handler.pageCount(), bookmarks);
+    Map<String, String> useful = usefulMetadata(metadata, truncated);
+    useful.putAll(ocrMarks);
     return new Extraction(title(metadata, handler, blocks, headingMayBeTitle), language(metadata), type.toString(),
-        blocks, usefulMetadata(metadata, truncated), Extraction.hashOf(blocks));
+        blocks, useful, Extraction.hashOf(blocks));
   }
 
   /**
@@ -292,7 +337,34 @@ public final class TikaExtractor implements AutoCloseable {
     }
   }
 
-  private void parse(byte[] content, MediaType type, Metadata metadata, BlockHandler handler)
+  /** Images and PDFs: what Tesseract can read (Tika's OCR parser takes the raster formats Tesseract reads). */
+  private static boolean ocrCandidate(MediaType type) {
+    return type.getType().equals("image") || type.toString().equals(PDF);
+  }
+
+  /** How a parse with OCR on marks the document: an image is always OCR'd; a PDF only where pages lacked text. */
+  private Map<String, String> ocrMarks(MediaType type, Metadata metadata) {
+    Map<String, String> marks = new LinkedHashMap<>();
+    int ocrPages = 0;
+    if (type.getType().equals("image")) {
+      ocrPages = 1;
+    } else {
+      Integer counted = metadata.getInt(org.apache.tika.metadata.PDF.OCR_PAGE_COUNT);
+      ocrPages = counted == null ? 0 : counted;
+    }
+    if (ocrPages > 0) {
+      marks.put(Extraction.OCR, "true");
+      marks.put(Extraction.OCR_LANGUAGE, ocr.language());
+      marks.put(Extraction.OCR_PAGES, Integer.toString(ocrPages));
+    }
+    return marks;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  private void parse(byte[] content, MediaType type, Metadata metadata, BlockHandler handler, boolean ocrThis)
       throws IOException, SAXException, TikaException {
     ParseContext context = new ParseContext();
     context.set(HtmlMapper.class, STRUCTURE_MAPPER);
@@ -301,13 +373,18 @@ public final class TikaExtractor implements AutoCloseable {
     // a possibly malformed outline. A PDF without an outline is not affected.
     PDFParserConfig pdf = new PDFParserConfig();
     pdf.setExtractBookmarksText(false);
+    // AUTO: a page is rendered and OCR'd only where its text layer is missing or unusable, so a born-digital PDF
+    // costs no OCR at all
+    pdf.setOcrStrategy(ocrThis ? PDFParserConfig.OCR_STRATEGY.AUTO : PDFParserConfig.OCR_STRATEGY.NO_OCR);
     context.set(PDFParserConfig.class, pdf);
     // attachments and embedded files are part of the document's text
     context.set(Parser.class, parser);
-    TesseractOCRConfig ocr = new TesseractOCRConfig();
-    // OCR would make latency depend on whether the host happens to have tesseract installed
-    ocr.setSkipOcr(true);
-    context.set(TesseractOCRConfig.class, ocr);
+    TesseractOCRConfig tesseract = new TesseractOCRConfig();
+    // off unless configured: OCR would otherwise make latency depend on whether the host has tesseract installed
+    tesseract.setSkipOcr(!ocrThis);
+    tesseract.setLanguage(ocr.language());
+    tesseract.setTimeoutSeconds(Math.toIntExact(ocr.pageTimeout().toSeconds()));
+    context.set(TesseractOCRConfig.class, tesseract);
     if (MARKDOWN.contains(type.toString())) {
       htmlParser.parseString(markdownToHtml(content, metadata), handler, metadata, context);
     } else {

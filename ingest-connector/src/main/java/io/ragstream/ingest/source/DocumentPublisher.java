@@ -1,5 +1,7 @@
 package io.ragstream.ingest.source;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.InputLimits;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.KafkaSettings;
@@ -33,13 +35,108 @@ public final class DocumentPublisher implements AutoCloseable {
 
   private final Serializer<IngestRequest> requestValues;
 
+  /** The source label of the publishers the launcher names by client id; any other id is its own label. */
+  private static final Map<String, String> SOURCES = Map.of("ragstream-ingest-http", "upload",
+      "ragstream-cli", "publish", "ragstream-watch", "watch");
+
   private final String topic;
   private final CheckedProducer<byte[], byte[]> producer;
+  private final String source;
+  private final MeterRegistry metrics;
 
+  /** A publisher whose metrics are labelled by {@code clientId} (the launcher's ids map to upload, publish, watch). */
   public DocumentPublisher(KafkaSettings kafka, String clientId) {
+    this(kafka, clientId, SOURCES.getOrDefault(clientId, clientId.replaceFirst("^ragstream-", "")),
+        Metrics.registry());
+  }
+
+  /**
+   * @param source the label of this source in {@code ragstream_source_documents_total{source=...,operation=...}}
+   *     and {@code ragstream_source_failures_total{source=...}}: every source counts what it published the same way
+   */
+  public DocumentPublisher(KafkaSettings kafka, String clientId, String source, MeterRegistry metrics) {
     this.topic = Topics.INGEST.name(kafka.topicPrefix());
     this.requestValues = kafka.valueSerde(Topics.INGEST).serializer();
     this.producer = new CheckedProducer<>(new KafkaProducer<>(kafka.producer(clientId)), Duration.ofSeconds(60));
+    this.source = source;
+    this.metrics = metrics;
+  }
+
+  /** The source label this publisher counts under. */
+  public String source() {
+    return source;
+  }
+
+  /**
+   * A document made of text fields (a database row, a JSON record): rendered as a small HTML page so that the title
+   * travels as the page title and each field as its own paragraph through the ordinary extract stage.
+   */
+  public static IngestRequest textDocument(String docId, String tenant, String title, List<String> texts,
+      Map<String, String> metadata, String sourceName) {
+    StringBuilder html = new StringBuilder("<html><head>");
+    if (title != null && !title.isBlank()) {
+      html.append("<title>").append(escape(title)).append("</title>");
+    }
+    html.append("</head><body>");
+    for (String text : texts) {
+      if (text != null && !text.isBlank()) {
+        html.append("<p>").append(escape(text)).append("</p>");
+      }
+    }
+    html.append("</body></html>");
+    return base(docId, tenant, Operation.UPSERT).setContentType("text/html").setSourceName(sourceName)
+        .setContent(ByteBuffer.wrap(html.toString().getBytes(StandardCharsets.UTF_8))).setMetadata(metadata).build();
+  }
+
+  /** A delete of one document. */
+  public static IngestRequest deleteRequest(String docId, String tenant) {
+    return base(docId, tenant, Operation.DELETE).build();
+  }
+
+  /** Publishes requests built elsewhere ({@link #textDocument}, {@link #deleteRequest}), all acknowledged on return. */
+  public List<Published> send(List<IngestRequest> requests) {
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(requests.size());
+    for (IngestRequest request : requests) {
+      records.add(record(request));
+    }
+    List<RecordMetadata> acks = sendCounted(records, requests);
+    List<Published> published = new ArrayList<>();
+    for (int i = 0; i < requests.size(); i++) {
+      published.add(new Published(requests.get(i).getDocId(), null, acks.get(i).partition(), acks.get(i).offset()));
+    }
+    return published;
+  }
+
+  private static String escape(String text) {
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '<' -> out.append("&lt;");
+        case '>' -> out.append("&gt;");
+        case '&' -> out.append("&amp;");
+        case '"' -> out.append("&quot;");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  /** Sends and counts: acknowledged requests per operation, or one failure per request of a batch that failed. */
+  private List<RecordMetadata> sendCounted(List<ProducerRecord<byte[], byte[]>> records,
+      List<IngestRequest> requests) {
+    List<RecordMetadata> acks;
+    try {
+      acks = producer.sendAll(records);
+    } catch (RuntimeException e) {
+      metrics.counter("ragstream.source.failures", "source", source).increment(requests.size());
+      throw e;
+    }
+    for (IngestRequest request : requests) {
+      metrics.counter("ragstream.source.documents", "source", source, "operation",
+          request.getOperation().name().toLowerCase(java.util.Locale.ROOT)).increment();
+    }
+    return acks;
   }
 
   /** A published document: its id and where the request landed. */
@@ -125,7 +222,7 @@ public final class DocumentPublisher implements AutoCloseable {
       requests.add(request.build());
       records.add(record(request.build()));
     }
-    List<RecordMetadata> acks = producer.sendAll(records);
+    List<RecordMetadata> acks = sendCounted(records, requests);
     List<Published> published = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
       published.add(new Published(requests.get(i).getDocId(), files.get(i), acks.get(i).partition(),
@@ -137,10 +234,12 @@ public final class DocumentPublisher implements AutoCloseable {
   /** Publishes a delete of each document. */
   public List<Published> delete(List<String> docIds, String tenant) {
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    List<IngestRequest> requests = new ArrayList<>();
     for (String docId : docIds) {
-      records.add(record(base(docId, tenant, Operation.DELETE).build()));
+      requests.add(base(docId, tenant, Operation.DELETE).build());
+      records.add(record(requests.getLast()));
     }
-    List<RecordMetadata> acks = producer.sendAll(records);
+    List<RecordMetadata> acks = sendCounted(records, requests);
     List<Published> published = new ArrayList<>();
     for (int i = 0; i < docIds.size(); i++) {
       published.add(new Published(docIds.get(i), null, acks.get(i).partition(), acks.get(i).offset()));
@@ -156,7 +255,7 @@ public final class DocumentPublisher implements AutoCloseable {
   }
 
   private RecordMetadata send(IngestRequest request) {
-    return producer.send(record(request));
+    return sendCounted(List.of(record(request)), List.of(request)).getFirst();
   }
 
   private ProducerRecord<byte[], byte[]> record(IngestRequest request) {

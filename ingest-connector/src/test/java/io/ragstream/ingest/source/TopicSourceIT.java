@@ -1,0 +1,127 @@
+package io.ragstream.ingest.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.ragstream.runtime.kafka.DeadLetters;
+import io.ragstream.runtime.kafka.EmbeddedKafka;
+import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.runtime.kafka.TopicAdmin;
+import io.ragstream.schemas.ErrorHeaders;
+import io.ragstream.schemas.Topics;
+import io.ragstream.schemas.avro.IngestRequest;
+import io.ragstream.schemas.avro.Operation;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An existing JSON topic indexed through a mapping on the in-JVM broker: its records become IngestRequests, its
+ * tombstones deletes, a record that does not fit the mapping a dead letter with the mapping error; a restart of the
+ * source with the same group re-publishes nothing it had already published.
+ */
+class TopicSourceIT {
+  private static final Duration PATIENCE = Duration.ofSeconds(60);
+
+  @TempDir Path dataDir;
+
+  @Test
+  void aJsonTopicIsIndexedAndItsTombstonesDelete() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+      TopicAdmin.ensureTopics(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX, (short) 1, Topics.ALL,
+          Duration.ofSeconds(30));
+      KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic("tickets", 2, (short) 1))).all().get();
+      }
+      produce(kafka, "k1", "{\"id\":\"t-1\",\"title\":\"Boiler\",\"body\":\"The boiler rattles at night.\","
+          + "\"region\":\"eu\"}");
+      produce(kafka, "k2", "{\"id\":\"t-2\",\"body\":\"The gate sticks in wet weather.\"}");
+      produce(kafka, "k3", "{\"id\":\"t-3\",\"subject\":\"no body here\"}");
+      produce(kafka, "{\"id\":\"t-2\"}", null);
+
+      SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+      RecordMapping mapping = RecordMapping.parse("id=$.id,text=$.body,title=$.title,meta.region=$.region",
+          RecordMapping.Format.JSON, "default", "tickets");
+      List<String> lines = Collections.synchronizedList(new ArrayList<>());
+      runUntil(settings, mapping, metrics, lines, () -> lines.size() >= 4);
+
+      List<ConsumerRecord<byte[], byte[]>> ingest = readAll(kafka, Topics.INGEST.name(Topics.DEFAULT_PREFIX), 3);
+      var values = settings.valueSerde(Topics.INGEST).deserializer();
+      List<IngestRequest> requests = ingest.stream().map(r -> values.deserialize(r.topic(), r.value())).toList();
+      assertThat(requests).extracting(IngestRequest::getDocId).containsExactly("t-1", "t-2", "t-2");
+      assertThat(requests).extracting(IngestRequest::getOperation)
+          .containsExactly(Operation.UPSERT, Operation.UPSERT, Operation.DELETE);
+      assertThat(requests.getFirst().getMetadata()).containsEntry("region", "eu");
+
+      List<ConsumerRecord<byte[], byte[]>> dlq = readAll(kafka, Topics.DLQ_EXTRACT.name(Topics.DEFAULT_PREFIX), 1);
+      assertThat(new String(dlq.getFirst().key(), StandardCharsets.UTF_8)).isEqualTo("k3");
+      assertThat(DeadLetters.header(dlq.getFirst().headers(), ErrorHeaders.REASON)).isEqualTo("missing_text");
+      assertThat(DeadLetters.header(dlq.getFirst().headers(), ErrorHeaders.EXCEPTION_MESSAGE)).contains("$['body']");
+      assertThat(metrics.counter("ragstream.source.documents", "source", "topic", "operation", "upsert").count())
+          .isEqualTo(2);
+      assertThat(metrics.counter("ragstream.source.failures", "source", "topic").count()).isEqualTo(1);
+
+      // a restart resumes after the committed offsets: only the new record is published
+      produce(kafka, "k4", "{\"id\":\"t-4\",\"body\":\"The lift needs oil.\"}");
+      List<String> again = Collections.synchronizedList(new ArrayList<>());
+      runUntil(settings, mapping, metrics, again, () -> !again.isEmpty());
+      assertThat(again).containsExactly("published t-4");
+      assertThat(readAll(kafka, Topics.INGEST.name(Topics.DEFAULT_PREFIX), 4)).hasSize(4);
+    }
+  }
+
+  private static void runUntil(KafkaSettings settings, RecordMapping mapping, SimpleMeterRegistry metrics,
+      List<String> lines, java.util.concurrent.Callable<Boolean> done) throws Exception {
+    try (DocumentPublisher publisher = new DocumentPublisher(settings, "topic-source-it", "topic", metrics);
+        TopicSource source = new TopicSource(new TopicSource.Settings("tickets", null, 100), mapping, settings,
+            settings, publisher, metrics, lines::add)) {
+      Thread thread = Thread.ofPlatform().name("topic-source-it").start(source);
+      try {
+        await().atMost(PATIENCE).until(done);
+        Thread.sleep(500); // the commit follows the lines; closing waits for the loop anyway
+      } finally {
+        source.close();
+        thread.join(30_000);
+      }
+    }
+  }
+
+  private static void produce(EmbeddedKafka kafka, String key, String value) {
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+        kafka.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>("tickets", key, value)).get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafka kafka, String topic, int atLeast) {
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers",
+        kafka.bootstrapServers(), "auto.offset.reset", "earliest", "group.id", "reader-" + System.nanoTime()),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      await().atMost(PATIENCE).until(() -> {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+        return records.size() >= atLeast;
+      });
+    }
+    return records;
+  }
+}

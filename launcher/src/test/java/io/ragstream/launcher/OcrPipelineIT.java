@@ -1,0 +1,122 @@
+package io.ragstream.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ragstream.ingest.extract.OcrSettings;
+import io.ragstream.ingest.source.DocumentPublisher;
+import io.ragstream.runtime.Metrics;
+import io.ragstream.runtime.http.HttpJson;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.common.PDRectangle;
+import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
+import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Scans on the embedded stack (OCR on by default where Tesseract is installed): a one-page PDF that is only a
+ * picture, and a PNG of printed text, are found by a phrase of their text, and their results say they were OCR'd.
+ */
+class OcrPipelineIT {
+  private static final Duration PATIENCE = Duration.ofSeconds(180);
+
+  @TempDir Path dataDir;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void aScannedPdfAndAPngAreFoundByAPhraseOfTheirText() throws Exception {
+    assumeTrue(OcrSettings.tesseractOnPath(System.getenv("PATH")),
+        "tesseract is not on the PATH (Debian: apt-get install tesseract-ocr): scans cannot be OCR'd here");
+    assumeTrue(!"off".equalsIgnoreCase(System.getenv(OcrSettings.MODE_VARIABLE)), "RAGSTREAM_OCR=off in this env");
+    try (EmbeddedStack stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(),
+            Metrics.registry());
+        DocumentPublisher publisher = new DocumentPublisher(stack.kafkaSettings(), "ocr-pipeline-it")) {
+      publisher.publish("scans/minutes.pdf", "default", "application/pdf", "minutes.pdf",
+          imageOnlyPdf(List.of("Minutes of the harbour committee", "The breakwater repairs finish in spring.")),
+          Map.of());
+      publisher.publish("scans/notice.png", "default", "image/png", "notice.png",
+          png(List.of("Notice to mariners", "The northern channel buoy was moved east.")), Map.of());
+
+      await().atMost(PATIENCE).untilAsserted(() -> {
+        JsonNode hit = first(stack, "breakwater repairs finish in spring");
+        assertThat(hit.path("docId").asText()).isEqualTo("scans/minutes.pdf");
+        assertThat(hit.path("metadata").path("ocr").asText()).isEqualTo("true");
+      });
+      await().atMost(PATIENCE).untilAsserted(() -> {
+        JsonNode hit = first(stack, "northern channel buoy moved");
+        assertThat(hit.path("docId").asText()).isEqualTo("scans/notice.png");
+        assertThat(hit.path("text").asText().toLowerCase()).contains("channel buoy");
+        assertThat(hit.path("metadata").path("ocrLanguage").asText()).isEqualTo("eng");
+      });
+    }
+  }
+
+  private JsonNode first(EmbeddedStack stack, String query) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + stack.httpPort() + "/v1/search?mode=keyword&k=3&q=" + URLEncoder.encode(query, StandardCharsets.UTF_8)))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    JsonNode results = HttpJson.mapper().readTree(response.body()).path("results");
+    assertThat(results).as("results for '%s'", query).isNotEmpty();
+    return results.get(0);
+  }
+
+  private static BufferedImage render(List<String> lines) {
+    BufferedImage image = new BufferedImage(1600, 80 + 60 * lines.size(), BufferedImage.TYPE_BYTE_GRAY);
+    Graphics2D g = image.createGraphics();
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, image.getWidth(), image.getHeight());
+    g.setColor(Color.BLACK);
+    g.setFont(new Font(Font.SERIF, Font.PLAIN, 40));
+    for (int i = 0; i < lines.size(); i++) {
+      g.drawString(lines.get(i), 40, 70 + i * 60);
+    }
+    g.dispose();
+    return image;
+  }
+
+  private static byte[] png(List<String> lines) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(render(lines), "png", out);
+    return out.toByteArray();
+  }
+
+  /** One A4 page that is only a picture of the lines: no text layer. */
+  private static byte[] imageOnlyPdf(List<String> lines) throws Exception {
+    try (PDDocument document = new PDDocument()) {
+      PDPage page = new PDPage(PDRectangle.A4);
+      document.addPage(page);
+      PDImageXObject picture = LosslessFactory.createFromImage(document, render(lines));
+      try (PDPageContentStream content = new PDPageContentStream(document, page)) {
+        float width = page.getMediaBox().getWidth() - 72;
+        float height = width * picture.getHeight() / picture.getWidth();
+        content.drawImage(picture, 36, page.getMediaBox().getHeight() - 36 - height, width, height);
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      document.save(out);
+      return out.toByteArray();
+    }
+  }
+}
