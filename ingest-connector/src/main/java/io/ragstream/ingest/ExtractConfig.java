@@ -2,6 +2,7 @@ package io.ragstream.ingest;
 
 import io.ragstream.ingest.extract.ExtractLimits;
 import io.ragstream.ingest.extract.FileReferences;
+import io.ragstream.ingest.extract.OcrSettings;
 import io.ragstream.runtime.config.CommonSettings;
 import io.ragstream.runtime.config.Setting;
 import io.ragstream.runtime.config.Settings;
@@ -40,7 +41,22 @@ public record ExtractConfig(String instance, ExtractLimits limits, int maxPollRe
   public static final Setting FILE_ROOTS = Setting.string("extract.file-roots", null,
       "directories file: references may be read from (comma-separated); none: every reference is dead-lettered as"
           + " reference_refused").withEnv(FileReferences.ROOTS_ENV);
-  public static final List<Setting> SETTINGS = List.of(FILE_ROOTS, MAX_BYTES, PARSE_TIMEOUT, WRITE_LIMIT, MAX_POLL,
+  // read by the isolated extract child through OcrSettings.fromEnvironment; declared here for `config` and the
+  // unknown-variable check
+  public static final Setting OCR = Setting.choice("ocr", "auto", List.of("auto", "on", "off"),
+      "OCR of images and PDF pages without text (Tesseract): auto = on when tesseract is on the PATH")
+      .withEnv(OcrSettings.MODE_VARIABLE);
+  public static final Setting OCR_LANGUAGE = Setting.string("ocr.language", "eng", "Tesseract language(s), e.g."
+      + " eng+deu").withEnv(OcrSettings.LANGUAGE_VARIABLE);
+  public static final Setting OCR_PAGE_TIMEOUT = Setting.integer("ocr.page-timeout-seconds", 30, 1, 3600,
+      "OCR time budget per page").withEnv(OcrSettings.PAGE_TIMEOUT_VARIABLE);
+  public static final Setting OCR_DOCUMENT_TIMEOUT = Setting.integer("ocr.document-timeout-seconds", 300, 1, 86_400,
+      "OCR time budget per document").withEnv(OcrSettings.DOCUMENT_TIMEOUT_VARIABLE);
+  public static final Setting OCR_MAX_PAGES = Setting.integer("ocr.max-pages", 50, 1, 100_000,
+      "pages OCR'd per document at most (a longer scan is extracted without OCR)")
+      .withEnv(OcrSettings.MAX_PAGES_VARIABLE);
+  public static final List<Setting> SETTINGS = List.of(FILE_ROOTS, OCR, OCR_LANGUAGE, OCR_PAGE_TIMEOUT,
+      OCR_DOCUMENT_TIMEOUT, OCR_MAX_PAGES, MAX_BYTES, PARSE_TIMEOUT, WRITE_LIMIT, MAX_POLL,
       CHILD_HEAP_MB, PORT);
 
   /** Everything `stage extract` reads. */

@@ -45,7 +45,8 @@ public final class CommonSettings {
    * Variables no setting declares but that are legitimately in a stage's environment: the launcher script's JVM
    * options and the compose file's image override.
    */
-  public static final List<String> OTHER_VARIABLES = List.of("RAGSTREAM_JVM_OPTS", "RAGSTREAM_IMAGE");
+  public static final List<String> OTHER_VARIABLES = List.of("RAGSTREAM_JVM_OPTS", "RAGSTREAM_IMAGE",
+      "RAGSTREAM_PUBLISH_ADDRESS"); // the last: docker-compose.yml's host address for the published API ports
 
   private CommonSettings() {}
 
