@@ -274,6 +274,46 @@ class ElasticStoreRealNodeIT {
     }
   }
 
+  @Test
+  void documentAclsArePreFiltersInsideKeywordAndVectorRetrieval() throws Exception {
+    ElasticSettings settings = settings("acl");
+    ElasticStore store = ElasticStore.openWithVectors(client, settings, "g1", DIM);
+    store.write(new WriteBatch(List.of(
+        withAcl(TestChunks.chunk("eng", "d-eng", "acme", "The roadmap for the storage engine", 1, DIM), "group:eng"),
+        withAcl(TestChunks.chunk("sales", "d-sales", "acme", "The roadmap for the sales quarter", 2, DIM),
+            "group:sales", "user:ann"),
+        TestChunks.chunk("public", "d-public", "acme", "The roadmap for the cafeteria menu", 3, DIM)), List.of()));
+    new ElasticGenerations(client, settings).swap("g1");
+    ElasticSearcher searcher = new ElasticSearcher(client, settings);
+    SearchFilter eng = ACME.withPrincipals(List.of("group:eng"));
+    SearchFilter ann = ACME.withPrincipals(List.of("user:ann"));
+    SearchFilter nobody = ACME.withPrincipals(List.of());
+
+    assertThat(ids(searcher.keywordSearch("roadmap", 10, eng))).containsExactlyInAnyOrder("eng", "public");
+    assertThat(ids(searcher.keywordSearch("roadmap", 10, ann))).containsExactlyInAnyOrder("sales", "public");
+    assertThat(ids(searcher.keywordSearch("roadmap", 10, nobody))).containsExactly("public");
+    assertThat(ids(searcher.keywordSearch("roadmap", 10, ACME))).as("unrestricted (open mode)")
+        .containsExactlyInAnyOrder("eng", "sales", "public");
+    assertThat(ids(searcher.vectorSearch(TestChunks.vector(1, DIM), 10, ann))).containsExactlyInAnyOrder("sales",
+        "public");
+    assertThat(ids(searcher.vectorSearch(TestChunks.vector(1, DIM), 10, nobody))).containsExactly("public");
+    // a pre-filter, not a post-filter: the nearest chunk is hidden, yet k results come back
+    assertThat(ids(searcher.vectorSearch(TestChunks.vector(1, DIM), 2, ann))).hasSize(2).doesNotContain("eng");
+
+    // an ACL-only change is a rewrite of the same chunk id: visible to its new principals, gone for the old ones
+    store.write(new WriteBatch(List.of(withAcl(TestChunks.chunk("eng", "d-eng", "acme",
+        "The roadmap for the storage engine", 1, DIM), "group:sales")), List.of()));
+    assertThat(ids(searcher.keywordSearch("storage roadmap", 10, eng))).doesNotContain("eng");
+    assertThat(ids(searcher.keywordSearch("storage roadmap", 10, ACME.withPrincipals(List.of("group:sales")))))
+        .contains("eng");
+  }
+
+  private static StoredChunk withAcl(StoredChunk c, String... principals) {
+    return new StoredChunk(c.chunkId(), c.docId(), c.tenant(), c.documentVersion(), c.ordinal(), c.title(),
+        c.headings(), c.text(), c.sourceName(), c.metadata(), c.modelId(), c.vector(), c.ingestedAt(),
+        List.of(principals));
+  }
+
   private static ElasticSettings settings(String alias) {
     return ElasticSettings.local(ES.urlString()).withAlias(alias);
   }
