@@ -54,9 +54,12 @@ class RedisPasswordIT {
   }
 
   @Test
-  void aUrlInTheCacheKindIsRefusedNamingTheVariable() {
-    // what docker-compose.yml used to set: a URL where the kind goes
-    assertThatThrownBy(() -> QueryCacheSettings.fromEnvironment(Map.of("RAGSTREAM_QUERY_CACHE",
-        "redis://redis:6379"))).hasMessageContaining("RAGSTREAM_QUERY_CACHE must be caffeine, redis or off");
+  void aPasswordUriInTheCacheKindReachesThePasswordProtectedServer() throws Exception {
+    // what docker-compose.yml once set: the URI where the kind goes; it means `redis` at that URI
+    QueryCacheSettings settings = QueryCacheSettings.fromEnvironment(Map.of("RAGSTREAM_QUERY_CACHE",
+        "redis://default:" + PASSWORD + "@127.0.0.1:" + redis.port() + "/0"));
+    try (QueryCache cache = settings.open().orElseThrow()) {
+      assertThat(cache).isInstanceOf(RedisQueryCache.class);
+    }
   }
 }
