@@ -29,6 +29,9 @@ public final class Authentication implements RequestHandler {
    */
   public static final Set<String> OPEN_PATHS = Set.of("/", "/health", "/ready", "/metrics", "/openapi.json");
 
+  /** Open paths that are pages a browser renders: no key needed, but the open-mode Host check still applies. */
+  private static final Set<String> GUARDED_PAGES = Set.of("/");
+
   private static final String PRINCIPAL_ATTRIBUTE = "ragstream.principal";
   private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Bearer realm=\"ragstream\"");
 
@@ -50,11 +53,15 @@ public final class Authentication implements RequestHandler {
 
   @Override
   public void handle(Request request) throws Exception {
-    if (!openPaths.contains(normalised(request.rawPath()))) {
-      // a rebound DNS name only matters while no key is needed: with keys the page of another origin has none
-      if (keys.isOpen()) {
-        browsers.checkHost(request);
-      }
+    String path = normalised(request.rawPath());
+    boolean open = openPaths.contains(path);
+    // a rebound DNS name only matters while no key is needed: with keys the page of another origin has none. The
+    // status page needs no key, yet a copy served under an attacker's name would run its script against this origin
+    // with the origin's rights, so it is Host-checked like the API.
+    if ((!open || GUARDED_PAGES.contains(path)) && keys.isOpen()) {
+      browsers.checkHost(request);
+    }
+    if (!open) {
       browsers.checkSameOrigin(request);
       if (!keys.isOpen()) {
         ApiKeys.Principal principal = presentedKey(request).flatMap(keys::principalOf).orElseThrow(() ->
