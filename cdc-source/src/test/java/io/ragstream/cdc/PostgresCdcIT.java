@@ -2,7 +2,6 @@ package io.ragstream.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ragstream.ingest.source.DocumentPublisher;
@@ -12,18 +11,13 @@ import io.ragstream.runtime.kafka.TopicAdmin;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.IngestRequest;
 import io.ragstream.schemas.avro.Operation;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterEach;
@@ -37,26 +31,16 @@ import org.junit.jupiter.api.io.TempDir;
  * update of an unmapped column is not, and a restart neither re-publishes nor misses what changed while it was down.
  */
 class PostgresCdcIT {
-  private static final Path PG_BIN = Path.of("/usr/lib/postgresql/15/bin");
   private static final Duration PATIENCE = Duration.ofSeconds(120);
 
   @TempDir Path kafkaDir;
-  private Path pgDir;
+  private PostgresServer pg;
   private int pgPort;
 
   @BeforeEach
   void startPostgres() throws Exception {
-    assumeTrue(Files.isExecutable(PG_BIN.resolve("initdb")) && Files.isExecutable(PG_BIN.resolve("pg_ctl")),
-        "PostgreSQL 15 server binaries are not in " + PG_BIN + " (Debian: apt-get install postgresql-15)");
-    assumeTrue(exec(List.of("id", "-u", "postgres")) == 0, "no 'postgres' user to run the server as");
-    pgDir = Files.createTempDirectory("ragstream-pg-");
-    exec(List.of("chown", "-R", "postgres", pgDir.toString()));
-    try (ServerSocket socket = new ServerSocket(0)) {
-      pgPort = socket.getLocalPort();
-    }
-    asPostgres(PG_BIN.resolve("initdb") + " -D " + pgDir.resolve("data") + " -A trust -U postgres");
-    asPostgres(PG_BIN.resolve("pg_ctl") + " -D " + pgDir.resolve("data") + " -l " + pgDir.resolve("log")
-        + " -w -o '-p " + pgPort + " -c wal_level=logical -c listen_addresses=127.0.0.1 -k " + pgDir + "' start");
+    pg = PostgresServer.start();
+    pgPort = pg.port();
     psql("CREATE TABLE public.articles (id int PRIMARY KEY, title text, body text, views int, region text)");
     psql("INSERT INTO public.articles VALUES (1, 'Boilers', 'The boiler rattles at night.', 0, 'eu'),"
         + " (2, 'Gates', 'The gate sticks in wet weather.', 0, 'us')");
@@ -64,11 +48,8 @@ class PostgresCdcIT {
 
   @AfterEach
   void stopPostgres() throws Exception {
-    if (pgDir != null) {
-      asPostgres(PG_BIN.resolve("pg_ctl") + " -D " + pgDir.resolve("data") + " -m immediate -w stop");
-      try (Stream<Path> walk = Files.walk(pgDir)) {
-        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+    if (pg != null) {
+      pg.close();
     }
   }
 
@@ -160,21 +141,6 @@ class PostgresCdcIT {
   }
 
   private void psql(String sql) throws Exception {
-    int code = exec(List.of("runuser", "-u", "postgres", "--", PG_BIN.resolve("psql").toString(), "-h",
-        pgDir.toString(), "-p", Integer.toString(pgPort), "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql));
-    assertThat(code).as("psql: %s", sql).isZero();
-  }
-
-  private static void asPostgres(String command) throws Exception {
-    int code = exec(List.of("runuser", "-u", "postgres", "--", "bash", "-c", command));
-    if (code != 0) {
-      throw new IOException("failed (" + code + "): " + command);
-    }
-  }
-
-  private static int exec(List<String> command) throws Exception {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
-    return process.waitFor();
+    pg.psql(sql);
   }
 }
