@@ -32,7 +32,9 @@ public final class PostgresServer implements AutoCloseable {
     assumeTrue(Files.isExecutable(BIN.resolve("initdb")) && Files.isExecutable(BIN.resolve("pg_ctl")),
         "PostgreSQL 15 server binaries are not in " + BIN + " (Debian: apt-get install postgresql-15)");
     assumeTrue(exec(List.of("id", "-u", "postgres")) == 0, "no 'postgres' user to run the server as");
-    Path dir = Files.createTempDirectory("ragstream-pg-");
+    // under /tmp, not the build's tmpdir: the server runs as 'postgres', which cannot reach a checkout under a
+    // private home directory (a CI clone under /root)
+    Path dir = Files.createTempDirectory(Path.of("/tmp"), "ragstream-pg-");
     exec(List.of("chown", "-R", "postgres", dir.toString()));
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
