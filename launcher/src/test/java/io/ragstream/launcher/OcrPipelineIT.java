@@ -6,14 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.ingest.extract.OcrSettings;
+import io.ragstream.ingest.extract.ScannedImages;
 import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpJson;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -24,13 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
-import org.apache.pdfbox.pdmodel.PDDocument;
-import org.apache.pdfbox.pdmodel.PDPage;
-import org.apache.pdfbox.pdmodel.PDPageContentStream;
-import org.apache.pdfbox.pdmodel.common.PDRectangle;
-import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
-import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,10 +43,12 @@ class OcrPipelineIT {
             Metrics.registry());
         DocumentPublisher publisher = new DocumentPublisher(stack.kafkaSettings(), "ocr-pipeline-it")) {
       publisher.publish("scans/minutes.pdf", "default", "application/pdf", "minutes.pdf",
-          imageOnlyPdf(List.of("Minutes of the harbour committee", "The breakwater repairs finish in spring.")),
+          ScannedImages.imageOnlyPdf(List.of(List.of("Minutes of the harbour committee",
+              "The breakwater repairs finish in spring."))),
           Map.of());
       publisher.publish("scans/notice.png", "default", "image/png", "notice.png",
-          png(List.of("Notice to mariners", "The northern channel buoy was moved east.")), Map.of());
+          ScannedImages.image(List.of("Notice to mariners", "The northern channel buoy was moved east."), "png"),
+          Map.of());
 
       await().atMost(PATIENCE).untilAsserted(() -> {
         JsonNode hit = first(stack, "breakwater repairs finish in spring");
@@ -81,42 +72,5 @@ class OcrPipelineIT {
     JsonNode results = HttpJson.mapper().readTree(response.body()).path("results");
     assertThat(results).as("results for '%s'", query).isNotEmpty();
     return results.get(0);
-  }
-
-  private static BufferedImage render(List<String> lines) {
-    BufferedImage image = new BufferedImage(1600, 80 + 60 * lines.size(), BufferedImage.TYPE_BYTE_GRAY);
-    Graphics2D g = image.createGraphics();
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, image.getWidth(), image.getHeight());
-    g.setColor(Color.BLACK);
-    g.setFont(new Font(Font.SERIF, Font.PLAIN, 40));
-    for (int i = 0; i < lines.size(); i++) {
-      g.drawString(lines.get(i), 40, 70 + i * 60);
-    }
-    g.dispose();
-    return image;
-  }
-
-  private static byte[] png(List<String> lines) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(render(lines), "png", out);
-    return out.toByteArray();
-  }
-
-  /** One A4 page that is only a picture of the lines: no text layer. */
-  private static byte[] imageOnlyPdf(List<String> lines) throws Exception {
-    try (PDDocument document = new PDDocument()) {
-      PDPage page = new PDPage(PDRectangle.A4);
-      document.addPage(page);
-      PDImageXObject picture = LosslessFactory.createFromImage(document, render(lines));
-      try (PDPageContentStream content = new PDPageContentStream(document, page)) {
-        float width = page.getMediaBox().getWidth() - 72;
-        float height = width * picture.getHeight() / picture.getWidth();
-        content.drawImage(picture, 36, page.getMediaBox().getHeight() - 36 - height, width, height);
-      }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      document.save(out);
-      return out.toByteArray();
-    }
   }
 }

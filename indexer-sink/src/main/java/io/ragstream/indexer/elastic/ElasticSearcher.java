@@ -4,13 +4,13 @@ import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
+import io.ragstream.indexer.store.ModelLook;
 import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
 import co.elastic.clients.elasticsearch.core.search.SourceConfig;
 import co.elastic.clients.util.ObjectBuilder;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,15 +26,10 @@ import java.util.Optional;
 public final class ElasticSearcher implements ChunkSearcher {
   /** Elasticsearch's default window; a document with more chunks than this is not one a person reads anyway. */
   private static final int MAX_DOCUMENT_CHUNKS = 10_000;
-  /** How long the model read from the target is reused: a swap is followed within this, like Qdrant's searcher. */
-  static final Duration MODEL_LOOK_INTERVAL = Duration.ofMillis(500);
-
-  private record Look(Optional<String> model, long atNanos) {}
-
-  private volatile Look lastLook;
 
   private final ElasticsearchClient client;
   private final String target;
+  private final ModelLook model;
 
   /** Searches {@code settings.alias()}, i.e. the current generation. */
   public ElasticSearcher(ElasticsearchClient client, ElasticSettings settings) {
@@ -45,6 +40,7 @@ public final class ElasticSearcher implements ChunkSearcher {
   public ElasticSearcher(ElasticsearchClient client, String target) {
     this.client = Objects.requireNonNull(client, "client");
     this.target = Objects.requireNonNull(target, "target");
+    this.model = new ModelLook(() -> modelOf(client, target));
   }
 
   @Override
@@ -93,20 +89,13 @@ public final class ElasticSearcher implements ChunkSearcher {
 
   /**
    * The model of the served generation's vectors (from a chunk that has one), read at most every
-   * {@link #MODEL_LOOK_INTERVAL}, so that the query service embeds queries with the model a replay swapped in; empty
+   * {@link ModelLook#INTERVAL}, so that the query service embeds queries with the model a replay swapped in; empty
    * for a keywords-only index. As with Qdrant, not atomic with the search: for up to that interval after an alias
    * swap, a query embedded with the previous generation's model may be searched in the new one.
    */
   @Override
   public Optional<String> modelId() throws IOException {
-    Look look = lastLook;
-    long now = System.nanoTime();
-    if (look != null && now - look.atNanos() < MODEL_LOOK_INTERVAL.toNanos()) {
-      return look.model();
-    }
-    Optional<String> model = modelOf(client, target);
-    lastLook = new Look(model, now);
-    return model;
+    return model.get();
   }
 
   /** The model of the vectors in an index or alias, from one chunk with a vector; empty if none has one. */

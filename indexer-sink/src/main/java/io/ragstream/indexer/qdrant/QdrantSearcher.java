@@ -5,12 +5,12 @@ import io.qdrant.client.grpc.Common.PointId;
 import io.qdrant.client.grpc.Points.RetrievedPoint;
 import io.qdrant.client.grpc.Points.ScoredPoint;
 import io.qdrant.client.grpc.Points.ScrollResponse;
+import io.ragstream.indexer.store.ModelLook;
 import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.indexer.store.Hit;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -24,16 +24,11 @@ import java.util.Optional;
  */
 public final class QdrantSearcher implements ChunkSearcher {
   private static final int SCROLL_PAGE = 256;
-  /** How long the model read from the target is reused: a swap is followed within this, like Lucene's pointer. */
-  static final Duration MODEL_LOOK_INTERVAL = Duration.ofMillis(500);
-
-  private record Look(Optional<String> model, long atNanos) {}
-
-  private volatile Look lastLook;
 
   private final QdrantClient client;
   private final QdrantSettings settings;
   private final String target;
+  private final ModelLook model;
 
   /** Searches {@code settings.alias()}, i.e. the current generation. */
   public QdrantSearcher(QdrantClient client, QdrantSettings settings) {
@@ -45,6 +40,7 @@ public final class QdrantSearcher implements ChunkSearcher {
     this.client = Objects.requireNonNull(client, "client");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.target = Objects.requireNonNull(target, "target");
+    this.model = new ModelLook(() -> QdrantCounts.modelId(client, settings, target));
   }
 
   /** Always throws: Qdrant is the vector side of the distributed stack. */
@@ -86,20 +82,13 @@ public final class QdrantSearcher implements ChunkSearcher {
 
   /**
    * The model of the served generation's vectors (from a point's payload; see {@link QdrantStore#modelId}), read at
-   * most every {@link #MODEL_LOOK_INTERVAL}, so that the query service embeds queries with the model a replay swapped
+   * most every {@link ModelLook#INTERVAL}, so that the query service embeds queries with the model a replay swapped
    * in. Unlike Lucene's generation switch this is not atomic with the search: for up to that interval after an alias
    * swap, a query embedded with the previous generation's model may be searched in the new one.
    */
   @Override
   public Optional<String> modelId() throws IOException {
-    Look look = lastLook;
-    long now = System.nanoTime();
-    if (look != null && now - look.atNanos() < MODEL_LOOK_INTERVAL.toNanos()) {
-      return look.model();
-    }
-    Optional<String> model = QdrantCounts.modelId(client, settings, target);
-    lastLook = new Look(model, now);
-    return model;
+    return model.get();
   }
 
   @Override
