@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  * @param childHeapMb heap of the Tika child JVM
  * @param port the process's health and metrics port (0: ephemeral)
  */
-public record ExtractConfig(String instance, ExtractLimits limits, int maxPollRecords, int childHeapMb, int port) {
+public record ExtractConfig(String instance, ExtractLimits limits, int maxPollRecords, int childHeapMb, int port,
+    FileReferences references, OcrSettings ocr) {
   public static final Setting MAX_BYTES = Setting.longValue("extract.max-bytes", ExtractLimits.DEFAULTS.maxBytes(),
       1, Integer.MAX_VALUE - 8, "largest document extracted (bytes); larger ones go to the DLQ");
   public static final Setting PARSE_TIMEOUT = Setting.duration("extract.parse-timeout",
@@ -68,6 +69,14 @@ public record ExtractConfig(String instance, ExtractLimits limits, int maxPollRe
     if (maxPollRecords < 1) {
       throw new IllegalArgumentException("maxPollRecords must be at least 1, got " + maxPollRecords);
     }
+    Objects.requireNonNull(references, "references");
+    Objects.requireNonNull(ocr, "ocr");
+  }
+
+  /** File roots and OCR from the process environment. */
+  public ExtractConfig(String instance, ExtractLimits limits, int maxPollRecords, int childHeapMb, int port) {
+    this(instance, limits, maxPollRecords, childHeapMb, port, FileReferences.fromEnvironment(System.getenv()),
+        OcrSettings.fromEnvironment());
   }
 
   public static ExtractConfig defaults(String instance) {
@@ -77,7 +86,15 @@ public record ExtractConfig(String instance, ExtractLimits limits, int maxPollRe
   public static ExtractConfig from(Settings settings, Map<String, String> env) {
     ExtractLimits limits = new ExtractLimits(settings.longValue(MAX_BYTES), settings.duration(PARSE_TIMEOUT),
         settings.integer(WRITE_LIMIT));
+    // file roots and OCR are read by classes that take variables: hand them the resolved settings (a flag or
+    // `--set` wins over the environment, as for every other setting) under their variable names
+    Map<String, String> variables = new java.util.HashMap<>();
+    for (Setting setting : List.of(FILE_ROOTS, OCR, OCR_LANGUAGE, OCR_PAGE_TIMEOUT, OCR_DOCUMENT_TIMEOUT,
+        OCR_MAX_PAGES)) {
+      settings.optional(setting).ifPresent(value -> variables.put(setting.env(), value));
+    }
     return new ExtractConfig(CommonSettings.instance(settings, env), limits, settings.integer(MAX_POLL),
-        settings.integer(CHILD_HEAP_MB), settings.integer(PORT));
+        settings.integer(CHILD_HEAP_MB), settings.integer(PORT), FileReferences.fromEnvironment(variables),
+        OcrSettings.from(variables));
   }
 }

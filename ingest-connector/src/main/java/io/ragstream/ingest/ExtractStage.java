@@ -20,10 +20,12 @@ public final class ExtractStage {
     CompositeStage stage = new CompositeStage(NAME);
     try {
       // parsing runs in a child JVM: a parser hang or out-of-memory costs a child restart, never the stage
-      TikaExtractor extractor = stage.resource(TikaExtractor.isolated(config.limits(), config.childHeapMb()));
+      TikaExtractor extractor = stage.resource(TikaExtractor.isolated(config.limits(), config.childHeapMb(),
+          config.ocr()));
       stage.worker(NAME, new TransactionalStage(NAME, config.instance(), kafka,
           Topics.INGEST.name(kafka.topicPrefix()), config.maxPollRecords(),
-          new ExtractBatchProcessor(extractor, kafka.topicPrefix(), kafka.serdes(), metrics), metrics));
+          new ExtractBatchProcessor(extractor, kafka.topicPrefix(), kafka.serdes(), metrics,
+              config.references()), metrics));
       return stage;
     } catch (RuntimeException | Error e) {
       throw stage.closeAfterFailedStart(e);

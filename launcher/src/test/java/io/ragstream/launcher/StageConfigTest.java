@@ -100,6 +100,17 @@ class StageConfigTest {
   }
 
   @Test
+  void fileRootsAndOcrReachTheExtractStageFromItsSettingsNotTheProcessEnvironment(@org.junit.jupiter.api.io.TempDir
+      Path roots) throws Exception {
+    ExtractConfig c = (ExtractConfig) config("extract", Map.of("ocr", "off"),
+        env("RAGSTREAM_FILE_ROOTS", roots.toString(), "RAGSTREAM_OCR_LANGUAGE", "deu"));
+    assertThat(c.references().roots()).containsExactly(roots.toRealPath());
+    assertThat(c.ocr().enabled()).as("the flag").isFalse();
+    assertThat(c.ocr().language()).isEqualTo("deu");
+    assertThat(((ExtractConfig) config("extract", Map.of(), Map.of())).references().roots()).isEmpty();
+  }
+
+  @Test
   void extractLimitsAreSettable() {
     ExtractConfig defaults = (ExtractConfig) config("extract", Map.of(), Map.of());
     assertThat(defaults.maxPollRecords()).isEqualTo(16);

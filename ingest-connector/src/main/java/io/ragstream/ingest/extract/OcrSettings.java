@@ -76,7 +76,12 @@ public record OcrSettings(boolean enabled, String language, Duration pageTimeout
 
   /** From the process environment; see {@link #from(Map, boolean)}. */
   public static OcrSettings fromEnvironment() {
-    return from(System.getenv(), tesseractOnPath(System.getenv("PATH")));
+    return from(System.getenv());
+  }
+
+  /** From these variables, Tesseract looked up on this process's PATH (the extract child inherits it). */
+  public static OcrSettings from(Map<String, String> variables) {
+    return from(variables, tesseractOnPath(System.getenv("PATH")));
   }
 
   /**
