@@ -93,6 +93,11 @@ public final class BatchEmbedder implements AutoCloseable {
       if (e.getCause() instanceof RuntimeException runtime) {
         throw runtime;
       }
+      if (e.getCause() instanceof Error error) {
+        // an OutOfMemoryError or StackOverflowError on a pool thread must stop the worker (the stage exits 70),
+        // not become a retriable exception that the batch loop would retry in place forever
+        throw error;
+      }
       throw new IllegalStateException("embedding failed", e.getCause());
     }
   }

@@ -7,8 +7,8 @@ import io.micrometer.core.instrument.Timer;
 import io.ragstream.indexer.store.ChunkStore;
 import io.ragstream.indexer.store.RejectedChunksException;
 import io.ragstream.runtime.kafka.DeadLetters;
-import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.EmbeddedChunk;
 import io.ragstream.schemas.avro.IndexEvent;
@@ -22,17 +22,27 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.CommitFailedException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -42,7 +52,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Embeddings → store. Offsets are committed only after the store made the batch durable; the writes are idempotent
  * upserts and deletes by chunk id, so a crash between the two replays the batch harmlessly. A store failure pauses
- * consumption and retries with back-off: nothing is dropped. After the commit, one index event per document.
+ * consumption and retries with back-off: nothing is dropped. A chunk the store refuses for good (an immense term, a
+ * mapping error) is dead-lettered as {@code store_rejected} while the rest of the batch is written.
+ *
+ * <p>The batch's index events (one per document) and dead letters are sent in one Kafka transaction with the
+ * batch's offsets ({@code sendOffsetsToTransaction}), after the store write: a crash anywhere before that commit
+ * leaves neither the events nor the offsets, so the batch is read again, written again (idempotently) and its
+ * events sent then; after the commit both are there. A read_committed reader (every stage's) sees each event once.
+ *
+ * <p>A rebalance during a store retry (the worker polls while paused to keep its membership) can take partitions
+ * away: their records are dropped from the pending batch before the next attempt and their offsets are never
+ * committed here, so their new owner re-reads them from the committed offsets and no two workers write the same
+ * chunk at once.
  *
  * <p>Each generation has its own consumer group, {@link #group}. Between batches the worker asks its {@link
  * IndexTarget} which generation to write (at most every {@link #FOLLOW_INTERVAL}); after a swap it leaves the old
@@ -80,7 +101,12 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
   private volatile KafkaConsumer<byte[], byte[]> consumer; // one per generation written
   // the generation written now: replaced by the worker thread only, read by others through generation()
   private volatile ChunkStore store;
-  private final CheckedProducer<byte[], byte[]> producer;
+  // transactional: index events and dead letters are committed with the offsets; replaced when in an error state
+  private final Supplier<Producer<byte[], byte[]>> producers;
+  private Producer<byte[], byte[]> producer;
+  // partitions revoked or lost since the current batch was polled (written by the rebalance callbacks, which run
+  // on the worker thread inside poll)
+  private final Set<TopicPartition> revoked = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Timer writeLatency;
@@ -90,6 +116,7 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
   private final Counter deadLetters;
   private final Counter storeFailures;
   private final Counter reembedded;
+  private final Counter recreations;
   private final AtomicLong lag = new AtomicLong();
   private final MeterRegistry metrics;
   private final Gauge lagGauge;
@@ -109,6 +136,16 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
    */
   public IndexerWorker(KafkaSettings kafka, String instanceId, String storeName, IndexTarget target,
       Reembedder reembedder, int maxPollRecords, MeterRegistry metrics) {
+    this(kafka, instanceId, storeName, target, reembedder, maxPollRecords, metrics, KafkaProducer::new);
+  }
+
+  /**
+   * @param producerFactory makes each transactional producer from its config: the first one, and a new one whenever
+   *     the current one is left in an error state (tests wrap the real producer to inject faults)
+   */
+  IndexerWorker(KafkaSettings kafka, String instanceId, String storeName, IndexTarget target,
+      Reembedder reembedder, int maxPollRecords, MeterRegistry metrics,
+      Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory) {
     this.kafka = kafka;
     this.embeddingValues = kafka.valueSerde(Topics.EMBEDDINGS).deserializer();
     this.eventValues = kafka.valueSerde(Topics.INDEX_EVENTS).serializer();
@@ -118,8 +155,12 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
     this.reembedder = reembedder;
     this.maxPollRecords = maxPollRecords;
     this.topicPrefix = kafka.topicPrefix();
-    String producerId = kafka.topicPrefix() + "indexer-" + storeName + "-" + instanceId;
-    this.producer = new CheckedProducer<>(new KafkaProducer<>(kafka.producer(producerId)), Duration.ofSeconds(60));
+    // one transactional id per store and instance: a restarted instance fences its previous incarnation and aborts
+    // what that one left open; a generation swap keeps the producer (the offsets name their group)
+    Map<String, Object> producerConfig =
+        kafka.transactionalProducer(kafka.topicPrefix() + "indexer-" + storeName + "-" + instanceId);
+    this.producers = () -> producerFactory.apply(producerConfig);
+    this.producer = producers.get();
     this.writeLatency = Timer.builder("ragstream.indexer.store.write.latency").tag("store", storeName)
         .publishPercentileHistogram().register(metrics);
     this.timeToSearchable = Timer.builder("ragstream.time.to.searchable").tag("store", storeName)
@@ -129,6 +170,7 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
     this.deadLetters = metrics.counter("ragstream.stage.records.dlq", "stage", "indexer");
     this.storeFailures = metrics.counter("ragstream.indexer.store.failures", "store", storeName);
     this.reembedded = metrics.counter("ragstream.indexer.chunks.reembedded", "store", storeName);
+    this.recreations = metrics.counter("ragstream.stage.producer.recreations", "stage", "indexer-" + storeName);
     this.metrics = metrics;
     this.lagGauge = Gauge.builder(LAG_METER, lag, AtomicLong::get).tag("store", storeName)
         .description("records on this worker's embeddings partitions it has yet to index").strongReference(true)
@@ -149,6 +191,7 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
   @Override
   public void run() {
     try {
+      producer.initTransactions();
       String generation = target.current();
       while (running.get()) {
         try {
@@ -177,7 +220,7 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
       throw e;
     } finally {
       try {
-        producer.close();
+        producer.close(Duration.ofSeconds(5));
       } finally {
         stopped.countDown();
       }
@@ -197,7 +240,22 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
       if (!running.get()) {
         return generation; // close() ran before this consumer existed and could not wake it up
       }
-      c.subscribe(List.of(Topics.EMBEDDINGS.name(topicPrefix)));
+      c.subscribe(List.of(Topics.EMBEDDINGS.name(topicPrefix)), new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+          revoked.addAll(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+          // read from the group's committed offsets: nothing to do
+        }
+
+        @Override
+        public void onPartitionsLost(java.util.Collection<TopicPartition> partitions) {
+          revoked.addAll(partitions);
+        }
+      });
       LOG.info("indexer writes generation {} of {} (group {})", generation, storeName, group);
       long nextLook = System.nanoTime() + FOLLOW_INTERVAL.toNanos();
       while (running.get()) {
@@ -234,67 +292,158 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
   }
 
   private void index(ConsumerRecords<byte[], byte[]> records) {
-    List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
-    records.forEach(batch::add);
-    IndexPlan plan = forStoreModel(IndexPlan.of(batch, topicPrefix, embeddingValues));
-    List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>(plan.deadLetters());
-    if (!plan.batch().isEmpty()) {
-      RejectedChunksException rejected = writeWithRetry(plan);
-      if (rejected != null) {
-        letters.addAll(rejectedLetters(batch, rejected));
-      }
+    revoked.clear(); // a poll returns records of partitions assigned now
+    List<ConsumerRecord<byte[], byte[]>> polled = new ArrayList<>(records.count());
+    records.forEach(polled::add);
+    Written written = writeWithRetry(polled);
+    if (written == null) {
+      return; // every partition of the batch moved to another worker during the retry: it re-reads them
     }
-    if (!letters.isEmpty()) {
-      producer.sendAll(letters); // before the commit: a dead letter is never lost
-      deadLetters.increment(letters.size());
+    List<ProducerRecord<byte[], byte[]>> output = new ArrayList<>(written.plan().deadLetters());
+    if (written.rejected() != null) {
+      output.addAll(rejectedLetters(written.records(), written.plan(), written.rejected()));
     }
+    int letters = output.size();
+    Instant now = Instant.now();
+    String eventTopic = Topics.INDEX_EVENTS.name(topicPrefix);
+    List<IndexEvent> events = written.plan().events(store.name(), store.generation(), now);
+    for (IndexEvent event : events) {
+      output.add(new ProducerRecord<>(eventTopic, event.getDocId().getBytes(StandardCharsets.UTF_8),
+          eventValues.serialize(eventTopic, event)));
+    }
+    Set<TopicPartition> partitions = new java.util.HashSet<>();
+    written.records().forEach(r -> partitions.add(new TopicPartition(r.topic(), r.partition())));
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (TopicPartition partition : records.partitions()) {
+    for (TopicPartition partition : partitions) {
       // The position (past trailing transaction markers), not last offset + 1: a caught-up indexer shows zero lag.
       offsets.put(partition, new OffsetAndMetadata(consumer.position(partition)));
     }
-    try {
-      consumer.commitSync(offsets);
-    } catch (CommitFailedException e) {
-      // The partitions moved to another worker during a long retry; it re-reads them, and the writes are idempotent.
-      LOG.warn("offset commit failed after a rebalance; the new owner replays the batch: {}", e.getMessage());
+    if (!commit(output, offsets)) {
       return;
     }
-    Instant now = Instant.now();
-    List<ProducerRecord<byte[], byte[]>> events = new ArrayList<>();
-    for (IndexEvent event : plan.events(store.name(), store.generation(), now)) {
-      String topic = Topics.INDEX_EVENTS.name(topicPrefix);
-      events.add(new ProducerRecord<>(topic, event.getDocId().getBytes(StandardCharsets.UTF_8),
-          eventValues.serialize(topic, event)));
+    if (letters > 0) {
+      deadLetters.increment(letters);
+    }
+    for (IndexEvent event : events) {
       if (event.getIngestedAt() != null && event.getChunksUpserted() > 0) {
         timeToSearchable.record(Duration.between(event.getIngestedAt(), now));
       }
     }
-    producer.sendAll(events);
   }
 
-  /** The plan with vectors of the store's model, re-embedding chunks that another model embedded. */
-  private IndexPlan forStoreModel(IndexPlan plan) {
+  /**
+   * Sends the batch's dead letters and index events and commits its offsets in one transaction. On a failure that
+   * is not fatal (a rebalance fenced the offsets, a broker went away) the transaction is aborted and the batch's
+   * partitions rewound to their committed offsets: it is read, written and announced again. Returns whether it
+   * committed.
+   */
+  private boolean commit(List<ProducerRecord<byte[], byte[]>> output,
+      Map<TopicPartition, OffsetAndMetadata> offsets) {
+    try {
+      producer.beginTransaction();
+      for (ProducerRecord<byte[], byte[]> record : output) {
+        producer.send(record); // a failed send makes commitTransaction throw: none is lost silently
+      }
+      producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+      producer.commitTransaction();
+      return true;
+    } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
+        | UnsupportedVersionException e) {
+      throw e; // another incarnation took over our transactional id, or we may not write: stop this worker
+    } catch (KafkaException | IllegalStateException e) {
+      LOG.warn("committing the batch's events and offsets failed; the batch is read again: {}", e.toString());
+      try {
+        producer.abortTransaction();
+      } catch (KafkaException | IllegalStateException abortFailed) {
+        recreateProducer(); // an error state: every later transactional call would fail the same way
+      }
+      rewind(offsets.keySet());
+      return false;
+    }
+  }
+
+  /** Seeks the still-owned {@code partitions} back to their committed offsets, so their batch is read again. */
+  private void rewind(Set<TopicPartition> partitions) {
+    Set<TopicPartition> owned = new java.util.HashSet<>(partitions);
+    owned.retainAll(consumer.assignment());
+    if (owned.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(owned);
+    for (TopicPartition partition : owned) {
+      OffsetAndMetadata offset = committed.get(partition);
+      if (offset != null) {
+        consumer.seek(partition, offset);
+      } else {
+        consumer.seekToBeginning(List.of(partition));
+      }
+    }
+  }
+
+  /** Replaces a producer in an error state with a new one under the same transactional id (which fences the old). */
+  private void recreateProducer() {
+    LOG.warn("indexer {}: transactional producer is in an error state; closing it and starting a new one", storeName);
+    recreations.increment();
+    Duration backoff = Duration.ofMillis(200);
+    while (true) {
+      try {
+        producer.close(Duration.ZERO);
+      } catch (KafkaException e) {
+        LOG.debug("closing the failed producer: {}", e.toString());
+      }
+      producer = producers.get();
+      try {
+        producer.initTransactions();
+        return;
+      } catch (ProducerFencedException | AuthorizationException e) {
+        throw e;
+      } catch (KafkaException e) {
+        if (!running.get()) {
+          throw new WakeupException();
+        }
+        LOG.warn("new producer could not initialise its transactions, retrying in {} ms: {}", backoff.toMillis(),
+            e.toString());
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new WakeupException();
+        }
+        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10)
+            : backoff.multipliedBy(2);
+      }
+    }
+  }
+
+  /** What a batch wrote: the records of partitions still owned, their plan, and the store's refusals (or null). */
+  private record Written(List<ConsumerRecord<byte[], byte[]>> records, IndexPlan plan,
+      RejectedChunksException rejected) {}
+
+  /** The records of {@code polled} whose partition has not been revoked since the poll. */
+  private List<ConsumerRecord<byte[], byte[]>> owned(List<ConsumerRecord<byte[], byte[]>> polled) {
+    if (revoked.isEmpty()) {
+      return polled;
+    }
+    return polled.stream().filter(r -> !revoked.contains(new TopicPartition(r.topic(), r.partition()))).toList();
+  }
+
+  /**
+   * The plan with vectors of the store's model, re-embedding chunks that another model embedded. A model that fails
+   * to load or run is a stage fault, not the record's: the caller retries, dropping nothing.
+   */
+  private IndexPlan forStoreModel(IndexPlan plan) throws IOException {
     if (reembedder == null || plan.batch().upserts().isEmpty()) {
       return plan;
     }
-    while (true) {
-      try {
-        Optional<String> model = store.modelId();
-        if (model.isEmpty()) {
-          return plan; // an empty generation takes the model of its first vectors
-        }
-        long foreign = plan.batch().upserts().stream()
-            .filter(c -> c.vector() != null && !model.get().equals(c.modelId())).count();
-        IndexPlan adjusted = plan.forModel(model.get(), reembedder);
-        reembedded.increment(foreign);
-        return adjusted;
-      } catch (IOException | RuntimeException e) {
-        // a model that fails to load or run is a stage fault, not the record's: wait and retry, drop nothing
-        retryAfter(plan, e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e),
-            Duration.ofSeconds(1));
-      }
+    Optional<String> model = store.modelId();
+    if (model.isEmpty()) {
+      return plan; // an empty generation takes the model of its first vectors
     }
+    long foreign = plan.batch().upserts().stream()
+        .filter(c -> c.vector() != null && !model.get().equals(c.modelId())).count();
+    IndexPlan adjusted = plan.forModel(model.get(), reembedder);
+    reembedded.increment(foreign);
+    return adjusted;
   }
 
   /**
@@ -302,7 +451,9 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
    * (the one whose write was refused), with the store's reason.
    */
   private List<ProducerRecord<byte[], byte[]>> rejectedLetters(List<ConsumerRecord<byte[], byte[]>> batch,
-      RejectedChunksException rejected) {
+      IndexPlan plan, RejectedChunksException rejected) {
+    Map<String, String> docOf = new HashMap<>();
+    plan.batch().upserts().forEach(c -> docOf.put(c.chunkId(), c.docId()));
     Map<String, ConsumerRecord<byte[], byte[]>> last = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> record : batch) {
       if (record.key() != null) {
@@ -316,55 +467,82 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
       if (record == null) {
         LOG.error("store {} rejected chunk {} that is not in the batch: {}", store.name(), chunkId, reason);
       } else {
-        letters.add(DeadLetters.of(dlq, "indexer", "store_rejected", record,
-            new IllegalArgumentException(store.name() + " rejected chunk " + chunkId + ": " + reason)));
+        ProducerRecord<byte[], byte[]> letter = DeadLetters.of(dlq, "indexer", "store_rejected", record,
+            new IllegalArgumentException(store.name() + " rejected chunk " + chunkId + ": " + reason));
+        String docId = docOf.get(chunkId);
+        if (docId != null && letter.headers().lastHeader(ErrorHeaders.DOC_ID) == null) {
+          letter.headers().add(ErrorHeaders.DOC_ID, docId.getBytes(StandardCharsets.UTF_8)); // for status, dlq list
+        }
+        letters.add(letter);
       }
     });
     return letters;
   }
 
   /**
-   * Retries the write until the store takes it, pausing consumption meanwhile so nothing piles up unbounded.
-   * Returns the store's rejection of single chunks (the rest is written), or null when it took everything.
+   * Retries the write until the store takes it, pausing consumption meanwhile so nothing piles up unbounded. Each
+   * attempt writes only the records of partitions this worker still owns (a rebalance during the retry may have
+   * moved some away). Returns what was written, with the store's rejection of single chunks (the rest is written),
+   * or null when no partition of the batch is owned any more.
    */
-  private RejectedChunksException writeWithRetry(IndexPlan plan) {
+  private Written writeWithRetry(List<ConsumerRecord<byte[], byte[]>> polled) {
     Duration backoff = Duration.ofMillis(200);
+    List<ConsumerRecord<byte[], byte[]>> records = null;
+    IndexPlan plan = null;
     while (true) {
-      try {
-        writeLatency.record(() -> {
-          try {
-            store.write(plan.batch());
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        });
-        upserts.increment(plan.batch().upserts().size());
-        deletes.increment(plan.batch().deletes().size());
+      List<ConsumerRecord<byte[], byte[]>> owned = owned(polled);
+      if (owned.isEmpty()) {
+        LOG.info("every partition of the pending batch was revoked during the retry; its new owner re-reads it");
         consumer.resume(consumer.paused());
         return null;
-      } catch (java.io.UncheckedIOException e) {
-        if (e.getCause() instanceof RejectedChunksException rejected) {
-          // Not retriable: the same chunks would be refused forever. The rest of the batch is durable.
-          upserts.increment(plan.batch().upserts().size() - rejected.reasons().size());
-          deletes.increment(plan.batch().deletes().size());
-          consumer.resume(consumer.paused());
-          return rejected;
+      }
+      try {
+        if (records == null || owned.size() != records.size()) {
+          if (records != null) {
+            LOG.info("partitions revoked during the retry: {} of {} records left to the new owner",
+                records.size() - owned.size(), records.size());
+          }
+          plan = forStoreModel(IndexPlan.of(owned, topicPrefix, embeddingValues));
+          records = owned;
         }
-        backoff = retryAfter(plan, e, backoff);
-      } catch (RuntimeException e) {
-        backoff = retryAfter(plan, e, backoff);
+        IndexPlan attempt = plan;
+        if (!attempt.batch().isEmpty()) {
+          writeLatency.recordCallable(() -> {
+            store.write(attempt.batch());
+            return null;
+          });
+          upserts.increment(attempt.batch().upserts().size());
+          deletes.increment(attempt.batch().deletes().size());
+        }
+        consumer.resume(consumer.paused());
+        return new Written(records, attempt, null);
+      } catch (RejectedChunksException rejected) {
+        // Not retriable: the same chunks would be refused forever. The rest of the batch is durable.
+        upserts.increment(plan.batch().upserts().size() - rejected.reasons().size());
+        deletes.increment(plan.batch().deletes().size());
+        consumer.resume(consumer.paused());
+        return new Written(records, plan, rejected);
+      } catch (WakeupException e) {
+        throw e;
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+          throw new WakeupException();
+        }
+        // a plan that failed to build (a model that does not load) left records unset: it is built again
+        backoff = retryAfter(owned.size(), e, backoff);
       }
     }
   }
 
   /** Logs the failure, waits out the back-off with consumption paused, and returns the next back-off. */
-  private Duration retryAfter(IndexPlan plan, RuntimeException e, Duration backoff) {
+  private Duration retryAfter(int records, Exception e, Duration backoff) {
     if (!running.get()) {
       throw new WakeupException();
     }
     storeFailures.increment();
-    LOG.warn("store {} write failed ({} upserts, {} deletes), retrying in {} ms: {}", store.name(),
-        plan.batch().upserts().size(), plan.batch().deletes().size(), backoff.toMillis(), e.toString());
+    LOG.warn("store {} write failed ({} records), retrying in {} ms: {}", store.name(), records, backoff.toMillis(),
+        e.toString());
     consumer.pause(consumer.assignment());
     long until = System.nanoTime() + backoff.toNanos();
     while (System.nanoTime() < until && running.get()) {

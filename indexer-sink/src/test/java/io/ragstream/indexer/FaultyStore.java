@@ -13,10 +13,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real store behind a switch that makes it misbehave like a remote one: {@link Mode#FAIL} applies the first half
  * of a batch's upserts and then throws (a write that dies mid-batch), {@link Mode#STALL} blocks each write before
- * applying it. Records every batch it was asked to write, so tests can see retries and batch sizes.
+ * applying it, {@link Mode#ERROR} throws a StackOverflowError. Records every batch it was asked to write, so tests can see retries and batch sizes.
  */
 final class FaultyStore implements ChunkStore {
-  enum Mode { HEALTHY, FAIL, STALL }
+  enum Mode { HEALTHY, FAIL, STALL, ERROR }
 
   private final ChunkStore real;
   private final Duration stall;
@@ -72,6 +72,10 @@ final class FaultyStore implements ChunkStore {
           throw new IOException("interrupted while stalled", e);
         }
         real.write(batch);
+      }
+      case ERROR -> {
+        faults.incrementAndGet();
+        throw new StackOverflowError("injected Error in the store");
       }
       case HEALTHY -> real.write(batch);
     }

@@ -112,7 +112,7 @@ public final class QueryStage {
    */
   private static void operations(CompositeStage stage, QueryHttpServer query, KafkaSettings kafka,
       MeterRegistry metrics) {
-    stage.resource(operations(query, kafka, metrics));
+    stage.resource(operations(query, kafka, metrics, stage::check)); // a dead status view fails the stage
   }
 
   /**
@@ -120,7 +120,13 @@ public final class QueryStage {
    * keyed server beside a stack); the returned closeable stops the status view and the lag monitor.
    */
   public static AutoCloseable operations(QueryHttpServer query, KafkaSettings kafka, MeterRegistry metrics) {
+    return operations(query, kafka, metrics, view -> { });
+  }
+
+  private static AutoCloseable operations(QueryHttpServer query, KafkaSettings kafka, MeterRegistry metrics,
+      java.util.function.Consumer<Health> checks) {
     StatusView view = StatusView.start(kafka, kafka.topicPrefix() + "status-view");
+    checks.accept(view);
     ConsumerLagMonitor lag;
     try {
       lag = ConsumerLagMonitor.start(kafka, metrics, LAG_SAMPLE_INTERVAL);

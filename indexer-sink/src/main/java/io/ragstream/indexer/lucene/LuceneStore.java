@@ -6,6 +6,7 @@ import static io.ragstream.indexer.lucene.ChunkSchema.VECTOR;
 import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.indexer.store.ChunkStore;
 import io.ragstream.indexer.store.Hit;
+import io.ragstream.indexer.store.RejectedChunksException;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
 import io.ragstream.indexer.store.WriteBatch;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -184,6 +186,8 @@ public final class LuceneStore implements ChunkStore, ChunkSearcher {
    *
    * @throws IllegalArgumentException if a chunk lacks an id, document, tenant or text, or its vector is not finite
    *     and non-zero, or its dimension or model differ from the index's
+   * @throws RejectedChunksException after committing the rest, for chunks Lucene refuses one by one (an immense
+   *     term)
    */
   @Override
   public void write(WriteBatch batch) throws IOException {
@@ -221,8 +225,16 @@ public final class LuceneStore implements ChunkStore, ChunkSearcher {
       for (String chunkId : batch.deletes()) {
         writer.deleteDocuments(new Term(CHUNK_ID, Objects.requireNonNull(chunkId, "deleted chunkId")));
       }
+      Map<String, String> rejected = new LinkedHashMap<>();
       for (int i = 0; i < docs.size(); i++) {
-        writer.updateDocument(new Term(CHUNK_ID, batch.upserts().get(i).chunkId()), docs.get(i));
+        String chunkId = batch.upserts().get(i).chunkId();
+        try {
+          writer.updateDocument(new Term(CHUNK_ID, chunkId), docs.get(i));
+        } catch (IllegalArgumentException e) {
+          // Lucene refuses this one document (an immense term: a keyword value over 32766 bytes) and stays usable;
+          // retrying would be refused the same way forever, so the rest is committed and this chunk reported
+          rejected.put(chunkId, e.getMessage());
+        }
       }
       // If the writer fails part-way, what it already buffered is committed with the next batch; that is harmless
       // because the failed batch is retried in full and every operation in it is idempotent.
@@ -230,6 +242,9 @@ public final class LuceneStore implements ChunkStore, ChunkSearcher {
       modelId = batchModel;
       dimension = batchDimension;
       searchers.maybeRefreshBlocking();
+      if (!rejected.isEmpty()) {
+        throw new RejectedChunksException(name(), rejected);
+      }
     } finally {
       writeLock.unlock();
     }

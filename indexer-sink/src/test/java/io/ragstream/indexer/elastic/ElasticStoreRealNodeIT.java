@@ -131,6 +131,31 @@ class ElasticStoreRealNodeIT {
   }
 
   @Test
+  void aBulkItemWithAnImmenseTermIsRejectedAloneWithElasticsearchsReasonAndTheRestIsIndexed() throws Exception {
+    ElasticSettings settings = settings("immense");
+    ElasticStore store = ElasticStore.openWithVectors(client, settings, "g1", DIM);
+    String immense = "x".repeat(40_000); // over Lucene's 32766-byte term limit, inside Elasticsearch too
+    StoredChunk hugeMeta = TestChunks.chunk("huge-meta", "d1", "acme", "a value nobody can index", 2, DIM);
+    hugeMeta = new StoredChunk(hugeMeta.chunkId(), hugeMeta.docId(), hugeMeta.tenant(), hugeMeta.documentVersion(),
+        hugeMeta.ordinal(), hugeMeta.title(), hugeMeta.headings(), hugeMeta.text(), hugeMeta.sourceName(),
+        java.util.Map.of("team", immense), hugeMeta.modelId(), hugeMeta.vector(), hugeMeta.ingestedAt());
+    WriteBatch batch = new WriteBatch(List.of(TestChunks.chunk("before", "d1", "acme", "lighthouse keepers", 0, DIM),
+        TestChunks.chunk("huge-id", immense, "acme", "an id nobody can index", 1, DIM), hugeMeta,
+        TestChunks.chunk("after", "d1", "acme", "tide tables", 3, DIM)), List.of());
+
+    assertThatThrownBy(() -> store.write(batch)).isInstanceOfSatisfying(
+        io.ragstream.indexer.store.RejectedChunksException.class, e -> {
+          assertThat(e.reasons()).containsOnlyKeys("huge-id", "huge-meta");
+          assertThat(e.reasons().values()).allSatisfy(reason -> assertThat(reason).startsWith("400 ")
+              .contains("immense term"));
+        });
+    var searcher = new ElasticSearcher(client, store.index());
+    assertThat(searcher.chunksOfDocument("d1", "acme")).extracting(StoredChunk::chunkId)
+        .containsExactlyInAnyOrder("before", "after");
+    assertThat(store.chunkCount()).isEqualTo(2);
+  }
+
+  @Test
   void aDocumentDeletePagesThroughItsChunksAndKeepsAChunkWrittenAgainSinceItWasSeen() throws Exception {
     ElasticSettings settings = settings("deletes");
     ElasticStore store = ElasticStore.openWithVectors(client, settings, "g1", DIM);

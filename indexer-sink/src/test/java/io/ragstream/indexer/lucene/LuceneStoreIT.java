@@ -295,6 +295,27 @@ class LuceneStoreIT {
   }
 
   @Test
+  void aChunkWithAnImmenseTermIsRejectedAloneAndTheRestOfTheBatchIsCommitted() throws Exception {
+    String immense = "x".repeat(40_000); // over Lucene's 32766-byte term limit
+    WriteBatch batch = new WriteBatch(List.of(chunk("before", "d1", "acme", 0, "lighthouse keepers"),
+        chunk("huge-id", immense, "acme", 1, "an id nobody can index"),
+        chunk("huge-meta", "d1", "acme", 2, "a value nobody can index", null, Map.of("team", immense)),
+        chunk("after", "d1", "acme", 3, "tide tables")), List.of());
+
+    assertThatThrownBy(() -> store.write(batch)).isInstanceOfSatisfying(
+        io.ragstream.indexer.store.RejectedChunksException.class, e -> {
+          assertThat(e.reasons()).containsOnlyKeys("huge-id", "huge-meta");
+          assertThat(e.reasons().get("huge-id")).contains("immense term");
+        });
+    assertThat(store.chunksOfDocument("d1", "acme")).extracting(StoredChunk::chunkId)
+        .containsExactly("before", "after");
+    assertThat(ids(store.keywordSearch("tide", 10, ACME))).containsExactly("after");
+    // the writer is still usable
+    store.write(upserts(chunk("next", "d2", "acme", 0, "harbour")));
+    assertThat(store.chunkCount()).isEqualTo(3);
+  }
+
+  @Test
   void aReadOnlySearcherSeesAnotherWritersCommits() throws Exception {
     try (LuceneReadOnlySearcher reader = LuceneStore.openReadOnly(dir)) {
       assertThat(reader.chunkCount()).isZero();

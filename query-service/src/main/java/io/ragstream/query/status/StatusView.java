@@ -19,13 +19,16 @@ import org.slf4j.LoggerFactory;
  * {@code GET /v1/documents/{docId}} and the status page answer without a round trip to Kafka. Every query-service
  * instance keeps a whole copy (the table holds one small record per document).
  */
-public final class StatusView implements AutoCloseable {
+public final class StatusView implements AutoCloseable, io.ragstream.runtime.stage.Health {
   private static final Logger LOG = LoggerFactory.getLogger(StatusView.class);
 
   private final Map<String, DocumentProgress> documents = new ConcurrentHashMap<>();
   private final StatusTopicReader reader;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final CountDownLatch stopped = new CountDownLatch(1);
+  // why the follower thread ended while it should still run; part of the query stage's health, so a dead view
+  // (status pages no longer updated) fails the stage instead of going unnoticed
+  private volatile Throwable failure;
 
   private StatusView(KafkaSettings kafka, String clientId) {
     this.reader = new StatusTopicReader(kafka, clientId);
@@ -95,9 +98,11 @@ public final class StatusView implements AutoCloseable {
       }
     } catch (WakeupException e) {
       if (running.get()) {
+        failure = e;
         LOG.error("status view stopped unexpectedly", e);
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      failure = e;
       LOG.error("status view stopped on an error; document status is no longer updated", e);
     } finally {
       try {
@@ -106,6 +111,17 @@ public final class StatusView implements AutoCloseable {
         stopped.countDown();
       }
     }
+  }
+
+  @Override
+  public Optional<String> notReady() {
+    Throwable f = failure;
+    return f == null ? Optional.empty() : Optional.of("status view stopped: " + f);
+  }
+
+  @Override
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
   }
 
   @Override

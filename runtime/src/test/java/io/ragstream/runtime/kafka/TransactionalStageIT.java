@@ -75,6 +75,50 @@ class TransactionalStageIT {
     }
   }
 
+  /**
+   * An Error in a batch (a StackOverflowError deep in a parser, an OutOfMemoryError) is not retried in place and
+   * never leaves a silently dead thread: the worker stops, its stage reports the failure (a stage process exits 70),
+   * and nothing of the batch is committed, so a restart reads it again. The embedder, extract and status stages run
+   * on this loop.
+   */
+  @Test
+  void anErrorInABatchStopsTheWorkerVisiblyAndCommitsNothing() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic("in", 1, (short) 1), new NewTopic("out", 1, (short) 1))).all().get();
+      }
+      KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
+      try (var producer = new CheckedProducer<>(new KafkaProducer<byte[], byte[]>(settings.producer("it")),
+          Duration.ofSeconds(30))) {
+        for (int i = 0; i < 5; i++) {
+          producer.send(new ProducerRecord<>("in", bytes("k" + i), bytes("v" + i)));
+        }
+      }
+      AtomicInteger batches = new AtomicInteger();
+      BatchProcessor overflowing = batch -> {
+        batches.incrementAndGet();
+        throw new StackOverflowError("injected");
+      };
+      TransactionalStage stage = new TransactionalStage("overflow", "0", settings, "in", 5, overflowing,
+          new SimpleMeterRegistry());
+      try (var worker = io.ragstream.runtime.stage.WorkerThread.start("overflow", stage)) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (worker.failure().isEmpty() && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertThat(worker.failure()).as("the stage reports the Error").get()
+            .isInstanceOf(StackOverflowError.class);
+        assertThat(worker.notReady()).get().asString().contains("worker died");
+        assertThat(batches.get()).as("not retried in place").isEqualTo(1);
+      }
+      assertThat(readCommitted(settings, "out", 1, Duration.ofSeconds(3))).isEmpty();
+      try (Admin admin = Admin.create(settings.admin())) {
+        assertThat(admin.listConsumerGroupOffsets(TransactionalStage.group(Topics.DEFAULT_PREFIX, "overflow"))
+            .partitionsToOffsetAndMetadata().get()).as("no offset committed").isEmpty();
+      }
+    }
+  }
+
   @SuppressWarnings("unchecked")
   private static Producer<byte[], byte[]> breaksAtFirstCommit(Producer<byte[], byte[]> real) {
     AtomicBoolean broken = new AtomicBoolean();
