@@ -137,11 +137,12 @@ class IndexerCommitIT {
     FaultyStore failing = new FaultyStore(lucene, Duration.ofSeconds(1));
     FaultyStore healthy = new FaultyStore(lucene, Duration.ofSeconds(1));
     failing.mode(FaultyStore.Mode.FAIL);
-    WorkerThread<IndexerWorker> a = start("a", failing, Function.identity());
+    // a poll larger than the topic: the first worker's pending batch spans every partition, some of which move
+    WorkerThread<IndexerWorker> a = start("a", failing, Function.identity(), 1000);
     await().atMost(PATIENCE).until(() -> failing.faults() >= 2);
 
     // a second worker joins: the rebalance happens while the first is paused in its retry loop
-    WorkerThread<IndexerWorker> b = start("b", healthy, Function.identity());
+    WorkerThread<IndexerWorker> b = start("b", healthy, Function.identity(), 1000);
     await().atMost(PATIENCE).until(() -> !healthy.attempts().isEmpty());
     int failedAttempts = failing.attempts().size();
     failing.mode(FaultyStore.Mode.HEALTHY);
@@ -161,6 +162,8 @@ class IndexerCommitIT {
     Set<String> writtenByB = new HashSet<>();
     healthy.attempts().forEach(writtenByB::addAll);
     assertThat(writtenByB).isNotEmpty();
+    assertThat(failing.attempts().getFirst()).as("the first worker's pending batch held records that moved to the "
+        + "second: the case that used to throw on the revoked partition").containsAnyElementsOf(writtenByB);
     assertThat(writtenByA).doesNotContainAnyElementsOf(writtenByB);
     Set<String> all = new HashSet<>(writtenByA);
     all.addAll(writtenByB);
@@ -265,7 +268,13 @@ class IndexerCommitIT {
 
   private WorkerThread<IndexerWorker> start(String instance, io.ragstream.indexer.store.ChunkStore store,
       Function<Producer<byte[], byte[]>, Producer<byte[], byte[]>> wrap) {
-    IndexerWorker worker = new IndexerWorker(settings, instance, "lucene", IndexTarget.fixed(store), null, 50,
+    return start(instance, store, wrap, 50);
+  }
+
+  private WorkerThread<IndexerWorker> start(String instance, io.ragstream.indexer.store.ChunkStore store,
+      Function<Producer<byte[], byte[]>, Producer<byte[], byte[]>> wrap, int maxPollRecords) {
+    IndexerWorker worker = new IndexerWorker(settings, instance, "lucene", IndexTarget.fixed(store), null,
+        maxPollRecords,
         new SimpleMeterRegistry(), config -> wrap.apply(new KafkaProducer<>(config)));
     WorkerThread<IndexerWorker> thread = WorkerThread.start("indexer-" + instance, worker);
     workers.add(thread);
