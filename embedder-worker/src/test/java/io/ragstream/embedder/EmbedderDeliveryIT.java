@@ -126,6 +126,50 @@ class EmbedderDeliveryIT {
     }
   }
 
+  /**
+   * An Error while embedding (here a StackOverflowError from the cache lookup; an OutOfMemoryError in the model would
+   * take the same path) stops the embedder's worker visibly, the stage's failure, instead of being retried in place
+   * or leaving a dead thread behind a healthy-looking stage; nothing of the batch is committed.
+   */
+  @Test
+  void anErrorWhileEmbeddingStopsTheWorkerVisiblyAndCommitsNothing() throws Exception {
+    produceChunks(10);
+    AtomicInteger lookups = new AtomicInteger();
+    EmbeddingCache overflowing = new EmbeddingCache() {
+      @Override
+      public Map<String, float[]> getAll(List<String> contentHashes) {
+        lookups.incrementAndGet();
+        throw new StackOverflowError("injected");
+      }
+
+      @Override
+      public void putAll(Map<String, float[]> vectors) {}
+
+      @Override
+      public int size() {
+        return 0;
+      }
+
+      @Override
+      public void close() {}
+    };
+    EmbedderConfig config = EmbedderConfig.defaults();
+    MeterRegistry metrics = new SimpleMeterRegistry();
+    try (var model = io.ragstream.embedding.EmbeddingModels.load(MODEL, config.onnx());
+        BatchEmbedder embedder = new BatchEmbedder(model, config, new EmbedderMetrics(metrics, MODEL))) {
+      TransactionalStage stage = new TransactionalStage(EmbedderWorker.STAGE, "0", settings,
+          Topics.CHUNKS.name(settings.topicPrefix()), 32, new EmbedBatchProcessor(embedder, overflowing,
+              settings.topicPrefix(), settings.serdes(), embedder.metrics()), metrics);
+      try (var worker = io.ragstream.runtime.stage.WorkerThread.start(EmbedderWorker.STAGE, stage)) {
+        await().atMost(PATIENCE).until(() -> worker.failure().isPresent());
+        assertThat(worker.failure().get()).isInstanceOf(StackOverflowError.class);
+        assertThat(worker.notReady()).isPresent();
+        assertThat(lookups.get()).as("not retried in place").isEqualTo(1);
+      }
+    }
+    assertThat(readCommittedKeys(0)).as("nothing of the batch committed").isEmpty();
+  }
+
   private void produceChunks(int count) throws Exception {
     String topic = Topics.CHUNKS.name(settings.topicPrefix());
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producer("it-chunks"))) {
