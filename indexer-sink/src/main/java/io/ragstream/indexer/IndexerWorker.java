@@ -81,6 +81,8 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IndexerWorker.class);
   /** How often the worker asks its target which generation to write. */
   public static final Duration FOLLOW_INTERVAL = Duration.ofMillis(500);
+  /** The pause after a failed commit before the batch is read again. */
+  private static final Duration COMMIT_RETRY_PAUSE = Duration.ofMillis(500);
   /**
    * Records of the embeddings partitions assigned to this worker that it has yet to index, tagged {@code store}: what
    * its consumer knows after each poll (log end minus position), so only live workers report it and summing it over
@@ -358,6 +360,12 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
         recreateProducer(); // an error state: every later transactional call would fail the same way
       }
       rewind(offsets.keySet());
+      try {
+        Thread.sleep(COMMIT_RETRY_PAUSE); // a broker that is away is not asked again at once
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        throw new WakeupException();
+      }
       return false;
     }
   }
