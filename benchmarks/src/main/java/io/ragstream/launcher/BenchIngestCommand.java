@@ -80,15 +80,7 @@ final class BenchIngestCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--systems takes ragstream and/or langchain4j, got " + s);
       }
     }
-    List<BeirDataset.CorpusDoc> docs = new ArrayList<>();
-    BeirDataset.open(dataset).forEachDoc(doc -> {
-      if (docs.size() < limit) {
-        docs.add(doc);
-      }
-    });
-    if (docs.isEmpty()) {
-      throw new IllegalArgumentException("no documents in " + dataset.resolve("corpus.jsonl"));
-    }
+    List<BeirDataset.CorpusDoc> docs = corpus(dataset, limit);
     System.out.printf("bench ingest: %d documents of %s; load average %s%n", docs.size(), dataset, loadAverage());
     List<Row> rows = new ArrayList<>();
     if (systems.contains("ragstream")) {
@@ -194,6 +186,34 @@ final class BenchIngestCommand implements Callable<Integer> {
       search = search.tag(tag, value);
     }
     return search.counters().stream().mapToDouble(Counter::count).sum();
+  }
+
+  /** The first {@code limit} documents of DIR/corpus.jsonl (only the corpus is needed, not queries or qrels). */
+  static List<BeirDataset.CorpusDoc> corpus(Path dir, int limit) throws java.io.IOException {
+    Path file = dir.resolve("corpus.jsonl");
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(file + ": missing (a BEIR corpus directory holds corpus.jsonl)");
+    }
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<BeirDataset.CorpusDoc> docs = new ArrayList<>();
+    try (var lines = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      String line;
+      for (int n = 1; docs.size() < limit && (line = lines.readLine()) != null; n++) {
+        if (line.isBlank()) {
+          continue;
+        }
+        var doc = json.readTree(line);
+        if (!doc.hasNonNull("_id")) {
+          throw new IllegalArgumentException(file + " line " + n + ": no _id");
+        }
+        docs.add(new BeirDataset.CorpusDoc(doc.get("_id").asText(), doc.path("title").asText(""),
+            doc.path("text").asText("")));
+      }
+    }
+    if (docs.isEmpty()) {
+      throw new IllegalArgumentException("no documents in " + file);
+    }
+    return docs;
   }
 
   static String loadAverage() {
