@@ -53,7 +53,7 @@ import picocli.CommandLine.Parameters;
     description = "Event-driven ingestion and indexing pipeline for retrieval-augmented generation.",
     subcommands = {Ragstream.Up.class, Ragstream.Publish.class, Ragstream.Delete.class, Ragstream.Search.class,
         Ragstream.Status.class, Ragstream.Lag.class, Ragstream.Stage.class, ConfigCommand.class, DemoCommand.class,
-        DlqCommand.class, EvalCommand.class, BenchCommand.class, GenerationCommands.Replay.class,
+        DlqCommand.class, GenerationCommands.Replay.class,
         GenerationCommands.Generations.class, io.ragstream.launcher.cluster.ClusterCommand.class,
         SourceCommands.class, SourceCommands.Cdc.class})
 public final class Ragstream {
@@ -75,6 +75,13 @@ public final class Ragstream {
    */
   static CommandLine commandLine() {
     CommandLine root = new CommandLine(new Ragstream());
+    // `bench` and `eval` live in the benchmarks module, on the classpath of ./ragstream but not of the production
+    // images: they join the command line here when present, under the same names.
+    for (CommandProvider provider : java.util.ServiceLoader.load(CommandProvider.class)) {
+      for (Object command : provider.commands()) {
+        root.addSubcommand(command);
+      }
+    }
     addHelp(root);
     return root;
   }

@@ -37,7 +37,7 @@ class HelpTest {
   void everyCommandAndSubcommandTakesHelp() {
     List<List<String>> paths = paths(Ragstream.commandLine(), List.of());
     assertThat(paths).extracting(p -> String.join(" ", p))
-        .contains("up", "stage", "config", "publish", "bench query", "dlq show", "help");
+        .contains("up", "stage", "config", "publish", "dlq show", "help");
     for (List<String> path : paths) {
       for (String flag : List.of("--help", "-h")) {
         List<String> args = new ArrayList<>(path);

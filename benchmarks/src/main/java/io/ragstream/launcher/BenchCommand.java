@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         BenchEmbedCommand.class,
         BenchChunkCommand.class,
         BenchPipelineCommand.class,
+        BenchIngestCommand.class,
         BenchChaosCommand.class,
         FreshnessCommand.class,
         BenchQueryCommand.class,
