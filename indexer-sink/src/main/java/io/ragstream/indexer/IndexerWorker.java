@@ -9,6 +9,7 @@ import io.ragstream.indexer.store.RejectedChunksException;
 import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.EmbeddedChunk;
 import io.ragstream.schemas.avro.IndexEvent;
@@ -264,7 +265,7 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
     List<ProducerRecord<byte[], byte[]>> events = new ArrayList<>();
     for (IndexEvent event : plan.events(store.name(), store.generation(), now)) {
       String topic = Topics.INDEX_EVENTS.name(topicPrefix);
-      events.add(new ProducerRecord<>(topic, event.getDocId().getBytes(StandardCharsets.UTF_8),
+      events.add(new ProducerRecord<>(topic, DocumentKey.of(event.getTenant(), event.getDocId()).bytes(),
           eventValues.serialize(topic, event)));
       if (event.getIngestedAt() != null && event.getChunksUpserted() > 0) {
         timeToSearchable.record(Duration.between(event.getIngestedAt(), now));
