@@ -308,7 +308,7 @@ class SecurityIT {
   void theSameDocIdInTwoTenantsIsTwoDocumentsNoDeleteRepublishStatusSearchOrDeadLetterCrossesOver() throws Exception {
     int ingest = keyedIngest.port();
     int query = keyedQuery.port();
-    String acmeText = "Acme's shared plan is about the zeppelin hangar.";
+    String acmeText = "Acme's shared plan is about the dirigible hangar.";
     assertThat(upload(ingest, "acme-key", "shared-plan", "acme-plan.txt", acmeText)).isEqualTo(202);
     await().atMost(PATIENCE).until(() -> chunks(query, "acme-key", "shared-plan") > 0);
     assertThat(upload(ingest, "globex-key", "shared-plan", "globex-plan.txt", "Globex's plan counts walruses."))
@@ -316,10 +316,10 @@ class SecurityIT {
     await().atMost(PATIENCE).until(() -> chunks(query, "globex-key", "shared-plan") > 0);
 
     // B's publish of the same docId neither replaced nor moved A's document: search and status are per tenant
-    assertThat(searchIds(query, "acme-key", "zeppelin")).containsExactly("shared-plan");
+    assertThat(searchIds(query, "acme-key", "dirigible")).containsExactly("shared-plan");
     assertThat(searchIds(query, "acme-key", "walruses")).isEmpty();
     assertThat(searchIds(query, "globex-key", "walruses")).containsExactly("shared-plan");
-    assertThat(searchIds(query, "globex-key", "zeppelin")).isEmpty();
+    assertThat(searchIds(query, "globex-key", "dirigible")).isEmpty();
     await().atMost(PATIENCE).untilAsserted(() -> {
       JsonNode acme = json(send(query, "GET", "/v1/documents/shared-plan", null, "Authorization", "Bearer acme-key"));
       assertThat(acme.path("pipeline").path("tenant").asText()).isEqualTo("acme");
@@ -328,7 +328,7 @@ class SecurityIT {
     });
     HttpResponse<String> globexStatus = send(query, "GET", "/v1/documents/shared-plan", null, "Authorization",
         "Bearer globex-key");
-    assertThat(globexStatus.body()).doesNotContain("acme", "zeppelin");
+    assertThat(globexStatus.body()).doesNotContain("acme", "dirigible");
 
     // B's delete removes B's document only
     assertThat(send(ingest, "DELETE", "/v1/documents/shared-plan", null, "Authorization", "Bearer globex-key")
@@ -336,14 +336,14 @@ class SecurityIT {
     await().atMost(PATIENCE).until(() -> send(query, "GET", "/v1/documents/shared-plan", null, "Authorization",
         "Bearer globex-key").statusCode() == 404);
     assertThat(chunks(query, "acme-key", "shared-plan")).isPositive();
-    assertThat(searchIds(query, "acme-key", "zeppelin")).containsExactly("shared-plan");
+    assertThat(searchIds(query, "acme-key", "dirigible")).containsExactly("shared-plan");
 
     // B's re-publish after the delete is B's new document; A's is untouched
-    assertThat(upload(ingest, "globex-key", "shared-plan", "globex-plan.txt", "Globex's plan now counts herons."))
+    assertThat(upload(ingest, "globex-key", "shared-plan", "globex-plan.txt", "Globex's plan now counts cormorants."))
         .isEqualTo(202);
-    await().atMost(PATIENCE).until(() -> searchIds(query, "globex-key", "herons").contains("shared-plan"));
-    assertThat(searchIds(query, "acme-key", "zeppelin")).containsExactly("shared-plan");
-    assertThat(searchIds(query, "acme-key", "herons")).isEmpty();
+    await().atMost(PATIENCE).until(() -> searchIds(query, "globex-key", "cormorants").contains("shared-plan"));
+    assertThat(searchIds(query, "acme-key", "dirigible")).containsExactly("shared-plan");
+    assertThat(searchIds(query, "acme-key", "cormorants")).isEmpty();
 
     // dead letters: A's is not "superseded" by B's later record of the same docId, and --tenant keeps to one tenant
     assertThat(upload(ingest, "acme-key", "bad-doc", "bad.pdf", "%PDF-1.7 not really a pdf", "application/pdf"))
