@@ -5,6 +5,7 @@ import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.avro.IngestRequest;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -89,7 +90,10 @@ public final class PostgresCdc implements Runnable, AutoCloseable {
   private final DocumentPublisher publisher;
   private final Consumer<String> out;
   private final DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> engine;
+  /** By {@link DocumentKey#encoded()}: the hash of the mapped columns this process last published. */
   private final Map<String, String> lastPublished = new ConcurrentHashMap<>();
+  /** docId to the tenant this process last published it to: where a later delete without the column goes. */
+  private final Map<String, String> tenants = new ConcurrentHashMap<>();
 
   public PostgresCdc(Settings settings, KafkaSettings kafka, DocumentPublisher publisher, Consumer<String> out) {
     this.settings = settings;
@@ -152,31 +156,46 @@ public final class PostgresCdc implements Runnable, AutoCloseable {
       if ("d".equals(op)) {
         Struct row = before != null ? before : (Struct) record.key();
         String docId = docId(row);
-        requests.remove(docId);
-        requests.put(docId, DocumentPublisher.deleteRequest(docId, tenantOf(row)));
-        hashes.put(docId, null);
+        String key = DocumentKey.encode(deletedTenant(row, docId), docId);
+        requests.remove(key);
+        requests.put(key, DocumentPublisher.deleteRequest(docId, DocumentKey.parse(key).tenant()));
+        hashes.put(key, null);
         continue;
       }
       if (after == null) {
         continue;
       }
       String docId = docId(after);
+      String tenant = tenantOf(after);
+      String key = DocumentKey.encode(tenant, docId);
       String hash = mappedValues(after);
       if ("u".equals(op) && (before != null && hash.equals(mappedValues(before))
-          || hash.equals(lastPublished.get(docId)))) {
+          || hash.equals(lastPublished.get(key)))) {
         continue; // only columns outside the mapping changed
       }
-      requests.remove(docId);
-      requests.put(docId, document(docId, after));
-      hashes.put(docId, hash);
+      // A document is (tenant, docId): a row whose tenant column changed is the old tenant's document deleted and
+      // the new tenant's published, never the old one moved.
+      String previousTenant = before != null && "u".equals(op) ? tenantOf(before) : tenants.get(docId);
+      if (previousTenant != null && !previousTenant.equals(tenant)) {
+        String previousKey = DocumentKey.encode(previousTenant, docId);
+        requests.remove(previousKey);
+        requests.put(previousKey, DocumentPublisher.deleteRequest(docId, previousTenant));
+        hashes.put(previousKey, null);
+      }
+      requests.remove(key);
+      requests.put(key, document(docId, after));
+      hashes.put(key, hash);
     }
     if (!requests.isEmpty()) {
       publisher.send(new ArrayList<>(requests.values()));
-      hashes.forEach((docId, hash) -> {
+      hashes.forEach((key, hash) -> {
+        DocumentKey document = DocumentKey.parse(key);
         if (hash == null) {
-          lastPublished.remove(docId);
+          lastPublished.remove(key);
+          tenants.remove(document.docId(), document.tenant());
         } else {
-          lastPublished.put(docId, hash);
+          lastPublished.put(key, hash);
+          tenants.put(document.docId(), document.tenant());
         }
       });
       requests.values().forEach(r -> out.accept((r.getOperation() == io.ragstream.schemas.avro.Operation.DELETE
@@ -190,6 +209,19 @@ public final class PostgresCdc implements Runnable, AutoCloseable {
 
   private String docId(Struct row) {
     return settings.table() + "/" + text(row, settings.idColumn());
+  }
+
+  /**
+   * The tenant of a deleted row: its tenant column where the delete carries it (REPLICA IDENTITY FULL), else the
+   * tenant this process last published the row to, else the configured one.
+   */
+  private String deletedTenant(Struct row, String docId) {
+    String column = settings.tenantColumn();
+    String tenant = column == null || row.schema().field(column) == null ? null : text(row, column);
+    if (tenant != null && !tenant.isBlank()) {
+      return tenant;
+    }
+    return column == null ? settings.tenant() : tenants.getOrDefault(docId, settings.tenant());
   }
 
   private String tenantOf(Struct row) {

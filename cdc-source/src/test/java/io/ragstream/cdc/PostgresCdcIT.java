@@ -8,6 +8,7 @@ import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.IngestRequest;
 import io.ragstream.schemas.avro.Operation;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link PostgresCdc} against a real PostgreSQL 15 (a throwaway cluster, {@code wal_level=logical}) and the in-JVM
  * broker: the snapshot publishes existing rows, an insert, an update of the text and a delete are published, an
- * update of an unmapped column is not, and a restart neither re-publishes nor misses what changed while it was down.
+ * update of an unmapped column is not, and a restart neither re-publishes nor misses what changed while it was down;
+ * with a tenant column, a row is its tenant's document, keyed by (tenant, docId).
  */
 class PostgresCdcIT {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
@@ -92,6 +94,59 @@ class PostgresCdcIT {
         assertThat(seen.get(6).getDocId()).as("no snapshot again, nothing re-published").isEqualTo("public.articles/4");
       }
     }
+  }
+
+  @Test
+  void aRowIsItsTenantsDocumentAndMovingItToAnotherTenantDeletesItThere() throws Exception {
+    psql("CREATE TABLE public.notes (id int PRIMARY KEY, org text, body text)");
+    psql("ALTER TABLE public.notes REPLICA IDENTITY FULL"); // deletes and updates carry the tenant column
+    psql("INSERT INTO public.notes VALUES (1, 'acme', 'Acme keeps this note.'), (2, 'globex', 'Globex note.')");
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(kafkaDir, 0)) {
+      TopicAdmin.ensureTopics(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX, (short) 1, Topics.ALL,
+          Duration.ofSeconds(30));
+      KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
+      PostgresCdc.Settings cdc = new PostgresCdc.Settings("127.0.0.1", pgPort, "postgres", "postgres", null,
+          "public.notes", "id", List.of("body"), null, "org", List.of(), "default");
+      try (Running running = new Running(cdc, settings)) {
+        List<String> first = awaitKeyed(kafka, settings, 2);
+        assertThat(first).containsExactlyInAnyOrder("acme/public.notes/1 UPSERT", "globex/public.notes/2 UPSERT");
+
+        psql("UPDATE public.notes SET org = 'globex' WHERE id = 1");
+        psql("DELETE FROM public.notes WHERE id = 2");
+        List<String> all = awaitKeyed(kafka, settings, 5);
+        // one document's records share a partition, so they are in order; documents may interleave
+        assertThat(all.stream().filter(r -> r.contains("public.notes/1")).toList()).containsExactly(
+            "acme/public.notes/1 UPSERT", "acme/public.notes/1 DELETE", "globex/public.notes/1 UPSERT");
+        assertThat(all.stream().filter(r -> r.contains("public.notes/2")).toList()).containsExactly(
+            "globex/public.notes/2 UPSERT", "globex/public.notes/2 DELETE");
+      }
+    }
+  }
+
+  /** Every ingest record as {@code tenant/docId OPERATION}, from its key (which must agree with its value). */
+  private static List<String> awaitKeyed(EmbeddedKafka kafka, KafkaSettings settings, int total) {
+    var values = settings.valueSerde(Topics.INGEST).deserializer();
+    List<String> all = Collections.synchronizedList(new ArrayList<>());
+    await().atMost(PATIENCE).untilAsserted(() -> {
+      all.clear();
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers",
+          kafka.bootstrapServers(), "auto.offset.reset", "earliest", "group.id", "reader-" + System.nanoTime()),
+          new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        consumer.subscribe(List.of(Topics.INGEST.name(Topics.DEFAULT_PREFIX)));
+        long until = System.currentTimeMillis() + 3000;
+        while (System.currentTimeMillis() < until) {
+          consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+            IngestRequest request = values.deserialize(r.topic(), r.value());
+            DocumentKey key = DocumentKey.parse(r.key());
+            assertThat(key).isEqualTo(DocumentKey.of(request.getTenant(), request.getDocId()));
+            all.add(key.tenant() + "/" + key.docId() + " " + request.getOperation());
+          });
+        }
+      }
+      assertThat(all).hasSizeGreaterThanOrEqualTo(total);
+    });
+    assertThat(all).as("exactly the expected requests").hasSize(total);
+    return List.copyOf(all);
   }
 
   /** One run of the command: the engine on its own thread, stopped on close. */

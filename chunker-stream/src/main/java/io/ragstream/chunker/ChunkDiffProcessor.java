@@ -3,10 +3,9 @@ package io.ragstream.chunker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.ragstream.schemas.DocumentFingerprints;
-import io.ragstream.schemas.ErrorHeaders;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.avro.Chunk;
 import io.ragstream.schemas.avro.ExtractedDocument;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -22,6 +21,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * document's metadata or title changed: then every chunk is emitted again to carry it. A deleted
  * document (null value) yields tombstones for all its chunks. New chunks go out before tombstones, and all records of
  * a document share a partition, so the document is never missing from the index during an update.
+ *
+ * <p>State is kept per {@link DocumentKey} (tenant, docId): another tenant's document of the same docId is another
+ * document, never diffed against or deleted with this one.
  */
 final class ChunkDiffProcessor implements Processor<String, ExtractedDocument, String, Chunk> {
   static final String STORE = "chunker-document-state";
@@ -30,6 +32,7 @@ final class ChunkDiffProcessor implements Processor<String, ExtractedDocument, S
   private final Counter emitted;
   private final Counter tombstones;
   private final Counter unchanged;
+  private final Counter migrated;
   private ProcessorContext<String, Chunk> context;
   private KeyValueStore<String, DocumentChunkState> state;
 
@@ -38,6 +41,7 @@ final class ChunkDiffProcessor implements Processor<String, ExtractedDocument, S
     this.emitted = metrics.counter("ragstream.chunker.chunks", "kind", "upsert");
     this.tombstones = metrics.counter("ragstream.chunker.chunks", "kind", "tombstone");
     this.unchanged = metrics.counter("ragstream.chunker.documents.unchanged");
+    this.migrated = metrics.counter("ragstream.chunker.state.migrated");
   }
 
   @Override
@@ -48,19 +52,21 @@ final class ChunkDiffProcessor implements Processor<String, ExtractedDocument, S
 
   @Override
   public void process(Record<String, ExtractedDocument> record) {
-    String docId = record.key();
-    if (docId == null) {
+    if (record.key() == null) {
       throw new IllegalArgumentException("document record without a key (docId)");
     }
-    DocumentChunkState previous = state.get(docId);
-    Set<String> previousIds = previous == null ? Set.of() : new LinkedHashSet<>(previous.chunkIds());
     ExtractedDocument doc = record.value();
     if (doc == null) {
-      previousIds.forEach(id -> tombstone(record, docId, id));
-      state.delete(docId);
+      deleted(record);
       return;
     }
-    String fingerprint = doc.getTenant() + ":" + doc.getContentHash();
+    // The value names the document: a record keyed by docId alone (written before tenant-scoped keys) is its
+    // tenant's document all the same.
+    DocumentKey document = DocumentKey.of(doc.getTenant(), doc.getDocId());
+    String key = document.encoded();
+    DocumentChunkState previous = previousState(document);
+    Set<String> previousIds = previous == null ? Set.of() : new LinkedHashSet<>(previous.chunkIds());
+    String fingerprint = fingerprint(document.tenant(), doc.getContentHash());
     if (previous != null && previous.contentHash().equals(fingerprint)) {
       unchanged.increment(); // re-published identical content: a no-op downstream
       return;
@@ -74,26 +80,100 @@ final class ChunkDiffProcessor implements Processor<String, ExtractedDocument, S
     boolean metadataChanged = previous == null || !metadataHash.equals(previous.metadataHash());
     for (Chunk chunk : chunks) {
       if (metadataChanged || !previousIds.contains(chunk.getChunkId())) {
-        context.forward(new Record<>(chunk.getChunkId(), chunk, record.timestamp(), docHeader(docId)));
+        context.forward(new Record<>(chunk.getChunkId(), chunk, record.timestamp(), docHeader(document)));
         emitted.increment();
       }
     }
     for (String id : previousIds) {
       if (!currentIds.contains(id)) {
-        tombstone(record, docId, id);
+        tombstone(record, document, id);
       }
     }
-    state.put(docId, new DocumentChunkState(fingerprint, metadataHash, List.copyOf(currentIds)));
+    state.put(key, new DocumentChunkState(fingerprint, metadataHash, List.copyOf(currentIds)));
   }
 
-  private void tombstone(Record<String, ExtractedDocument> cause, String docId, String chunkId) {
-    context.forward(new Record<String, Chunk>(chunkId, null, cause.timestamp(), docHeader(docId)));
+  /**
+   * A delete. Its tenant is the key's (a key with a tenant part), else the tenant header the extract stage sets on
+   * every tombstone; a bare key without that header was written before tenant-scoped identity and deletes what its
+   * key held then: the state under that docId, whichever tenant it belongs to.
+   */
+  private void deleted(Record<String, ExtractedDocument> record) {
+    String key = record.key();
+    String headerTenant = DocumentKey.tenantHeader(record.headers());
+    if (DocumentKey.isLegacy(key) && headerTenant == null) {
+      DocumentChunkState legacy = state.get(key);
+      if (legacy != null) {
+        DocumentKey owner = DocumentKey.of(tenantOf(legacy), key);
+        legacy.chunkIds().forEach(id -> tombstone(record, owner, id));
+        state.delete(key);
+      }
+      return;
+    }
+    DocumentKey parsed = DocumentKey.parse(key);
+    DocumentKey document = DocumentKey.isLegacy(key) ? DocumentKey.of(headerTenant, parsed.docId()) : parsed;
+    if (!document.encoded().equals(key)) {
+      throw new IllegalArgumentException("tombstone key and tenant header disagree: " + document);
+    }
+    DocumentChunkState previous = previousState(document);
+    if (previous != null) {
+      previous.chunkIds().forEach(id -> tombstone(record, document, id));
+    }
+    state.delete(key);
+  }
+
+  /**
+   * The state of {@code document}'s last chunked version. State written before tenant-scoped identity sits under the
+   * bare docId whatever its tenant (its fingerprint names the tenant): a non-default tenant's is adopted from there
+   * (and removed, so it is adopted once); another tenant's found under the default tenant's key is moved to its own
+   * key first, so the default tenant never diffs against, or deletes, it.
+   */
+  private DocumentChunkState previousState(DocumentKey document) {
+    String key = document.encoded();
+    DocumentChunkState current = state.get(key);
+    if (DocumentKey.isLegacy(key)) {
+      if (current != null && !document.tenant().equals(tenantOf(current))) {
+        String owner = DocumentKey.encode(tenantOf(current), document.docId());
+        if (state.get(owner) == null) {
+          state.put(owner, current);
+        }
+        state.delete(key);
+        migrated.increment();
+        return null;
+      }
+      return current;
+    }
+    if (current != null) {
+      return current;
+    }
+    DocumentChunkState legacy = state.get(document.docId());
+    if (legacy != null && document.tenant().equals(tenantOf(legacy))) {
+      state.delete(document.docId());
+      migrated.increment();
+      return legacy;
+    }
+    return null;
+  }
+
+  /** The state's fingerprint: {@code tenant:contentHash}, as written since before tenant-scoped keys. */
+  private static String fingerprint(String tenant, String contentHash) {
+    return tenant + ":" + contentHash;
+  }
+
+  /** The tenant of a state's fingerprint (the hash is hex, so the last colon ends the tenant). */
+  static String tenantOf(DocumentChunkState state) {
+    int colon = state.contentHash().lastIndexOf(':');
+    return colon <= 0 ? DocumentKey.DEFAULT_TENANT : state.contentHash().substring(0, colon);
+  }
+
+  private void tombstone(Record<String, ExtractedDocument> cause, DocumentKey document, String chunkId) {
+    context.forward(new Record<String, Chunk>(chunkId, null, cause.timestamp(), docHeader(document)));
     tombstones.increment();
   }
 
-  private static RecordHeaders docHeader(String docId) {
+  /** Every chunk record names its document (docId and tenant): a tombstone has no value to say it. */
+  private static RecordHeaders docHeader(DocumentKey document) {
     RecordHeaders headers = new RecordHeaders();
-    headers.add(ErrorHeaders.DOC_ID, docId.getBytes(StandardCharsets.UTF_8));
+    document.addTo(headers);
     return headers;
   }
 }

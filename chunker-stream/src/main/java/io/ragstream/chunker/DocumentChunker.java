@@ -4,6 +4,7 @@ import io.ragstream.chunker.code.CodeLanguage;
 import io.ragstream.chunker.code.CodeSplitter;
 import io.ragstream.embedding.ModelTokenizer;
 import io.ragstream.schemas.ChunkIds;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.avro.Block;
 import io.ragstream.schemas.avro.BlockKind;
 import io.ragstream.schemas.avro.Chunk;
@@ -129,8 +130,8 @@ public final class DocumentChunker {
         String lead = prefix + (fitted.context().isEmpty() ? "" : fitted.context() + "\n");
         String text = lead + fitted.body();
         // The tenant is part of the id: a document moved to another tenant gets new chunks, never shared ones.
-        String id = ChunkIds.chunkId(doc.getDocId(), config.version(),
-            doc.getTenant() + "\u0000" + String.join("\n", fitted.headings()) + "\u0000" + text);
+        String id = ChunkIds.chunkId(DocumentKey.of(doc.getTenant(), doc.getDocId()), config.version(),
+            String.join("\n", fitted.headings()) + "\u0000" + text);
         if (!seen.add(id)) {
           continue; // identical text twice in one document would give two chunks one id: it is indexed once
         }

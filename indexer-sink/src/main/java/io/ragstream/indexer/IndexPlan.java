@@ -3,7 +3,7 @@ package io.ragstream.indexer;
 import io.ragstream.indexer.store.StoredChunk;
 import io.ragstream.indexer.store.WriteBatch;
 import io.ragstream.runtime.kafka.DeadLetters;
-import io.ragstream.schemas.ErrorHeaders;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Chunk;
 import io.ragstream.schemas.avro.EmbeddedChunk;
@@ -26,7 +26,12 @@ import org.apache.kafka.common.serialization.Deserializer;
  * Pure: no Kafka client, no store.
  */
 public record IndexPlan(WriteBatch batch, List<ProducerRecord<byte[], byte[]>> deadLetters,
-    Map<String, DocumentSummary> documents) {
+    Map<String, DocumentSummary> documents) { // documents by DocumentKey: one summary per (tenant, docId)
+
+  /** The key of a document's summary and index event: its {@link DocumentKey}. */
+  public static String key(DocumentSummary summary) {
+    return DocumentKey.encode(summary.tenant(), summary.docId());
+  }
 
   /** Per document: how many chunks the batch upserted and deleted, its newest version, and when it was ingested. */
   public record DocumentSummary(String docId, String tenant, int upserted, int deleted, Long version,
@@ -48,11 +53,13 @@ public record IndexPlan(WriteBatch batch, List<ProducerRecord<byte[], byte[]>> d
       }
       String chunkId = new String(record.key(), StandardCharsets.UTF_8);
       if (record.value() == null) {
-        String docId = DeadLetters.header(record.headers(), ErrorHeaders.DOC_ID);
+        // the tombstone's headers name its document (docId and, since tenant-scoped identity, tenant)
+        DocumentKey document = DocumentKey.fromHeaders(record.headers());
         upserts.remove(chunkId);
-        deletes.put(chunkId, docId);
-        if (docId != null) {
-          documents.merge(docId, new DocumentSummary(docId, null, 0, 1, null, null), IndexPlan::merge);
+        deletes.put(chunkId, document == null ? null : document.docId());
+        if (document != null) {
+          documents.merge(document.encoded(), new DocumentSummary(document.docId(), document.tenant(), 0, 1, null,
+              null), IndexPlan::merge);
         }
         continue;
       }
@@ -66,7 +73,7 @@ public record IndexPlan(WriteBatch batch, List<ProducerRecord<byte[], byte[]>> d
       Chunk chunk = embedded.getChunk();
       deletes.remove(chunkId);
       upserts.put(chunkId, toStored(embedded));
-      documents.merge(chunk.getDocId(), new DocumentSummary(chunk.getDocId(), chunk.getTenant(), 1, 0,
+      documents.merge(DocumentKey.encode(chunk.getTenant(), chunk.getDocId()), new DocumentSummary(chunk.getDocId(), chunk.getTenant(), 1, 0,
           chunk.getDocumentVersion(), chunk.getIngestedAt()), IndexPlan::merge);
     }
     return new IndexPlan(new WriteBatch(List.copyOf(upserts.values()), List.copyOf(deletes.keySet())),

@@ -6,8 +6,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.ragstream.indexer.store.ChunkStore;
 import io.ragstream.indexer.store.RejectedChunksException;
+import io.ragstream.indexer.store.StoredChunk;
 import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.EmbeddedChunk;
@@ -310,7 +312,7 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
     String eventTopic = Topics.INDEX_EVENTS.name(topicPrefix);
     List<IndexEvent> events = written.plan().events(store.name(), store.generation(), now);
     for (IndexEvent event : events) {
-      output.add(new ProducerRecord<>(eventTopic, event.getDocId().getBytes(StandardCharsets.UTF_8),
+      output.add(new ProducerRecord<>(eventTopic, DocumentKey.of(event.getTenant(), event.getDocId()).bytes(),
           eventValues.serialize(eventTopic, event)));
     }
     Set<TopicPartition> partitions = new java.util.HashSet<>();
@@ -460,8 +462,8 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
    */
   private List<ProducerRecord<byte[], byte[]>> rejectedLetters(List<ConsumerRecord<byte[], byte[]>> batch,
       IndexPlan plan, RejectedChunksException rejected) {
-    Map<String, String> docOf = new HashMap<>();
-    plan.batch().upserts().forEach(c -> docOf.put(c.chunkId(), c.docId()));
+    Map<String, StoredChunk> chunkOf = new HashMap<>();
+    plan.batch().upserts().forEach(c -> chunkOf.put(c.chunkId(), c));
     Map<String, ConsumerRecord<byte[], byte[]>> last = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> record : batch) {
       if (record.key() != null) {
@@ -477,9 +479,10 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
       } else {
         ProducerRecord<byte[], byte[]> letter = DeadLetters.of(dlq, "indexer", "store_rejected", record,
             new IllegalArgumentException(store.name() + " rejected chunk " + chunkId + ": " + reason));
-        String docId = docOf.get(chunkId);
-        if (docId != null && letter.headers().lastHeader(ErrorHeaders.DOC_ID) == null) {
-          letter.headers().add(ErrorHeaders.DOC_ID, docId.getBytes(StandardCharsets.UTF_8)); // for status, dlq list
+        StoredChunk chunk = chunkOf.get(chunkId);
+        if (chunk != null && letter.headers().lastHeader(ErrorHeaders.DOC_ID) == null) { // for status, dlq list
+          letter.headers().add(ErrorHeaders.DOC_ID, chunk.docId().getBytes(StandardCharsets.UTF_8));
+          letter.headers().add(ErrorHeaders.TENANT, chunk.tenant().getBytes(StandardCharsets.UTF_8));
         }
         letters.add(letter);
       }

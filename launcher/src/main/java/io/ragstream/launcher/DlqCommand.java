@@ -4,10 +4,10 @@ import io.ragstream.runtime.http.InputLimits;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.Topic;
 import io.ragstream.schemas.Topics;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +49,14 @@ final class DlqCommand {
     @Parameters(index = "0", paramLabel = "STAGE", description = "extract | chunker | embedder | indexer")
     String stage;
 
+    @Option(names = "--tenant", description = "only the dead letters of this tenant's documents (default: all)")
+    String tenant;
+
+    RecordIdentity identity() {
+      KafkaSettings settings = kafka.settings();
+      return new RecordIdentity(settings.topicPrefix(), settings.serdes());
+    }
+
     Topic<byte[], byte[]> topic() {
       Topic<byte[], byte[]> topic = Topics.DEAD_LETTERS.get(stage);
       if (topic == null) {
@@ -57,8 +65,19 @@ final class DlqCommand {
       return topic;
     }
 
-    /** Every record in the stage's DLQ, oldest first. */
+    /** Every record in the stage's DLQ, oldest first; with {@code --tenant}, only that tenant's. */
     List<ConsumerRecord<byte[], byte[]>> readAll() {
+      List<ConsumerRecord<byte[], byte[]>> all = readTopic();
+      if (tenant == null) {
+        return all;
+      }
+      InputLimits.tenant(tenant);
+      RecordIdentity identity = identity();
+      return all.stream().filter(r -> tenant.equals(identity.tenantOf(DeadLetters.header(r.headers(),
+          ErrorHeaders.TOPIC), r.key(), r.value(), r.headers()))).toList();
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> readTopic() {
       KafkaSettings settings = kafka.settings();
       Map<String, Object> props = settings.consumer("unused", "ragstream-dlq-cli", 500);
       props.remove(ConsumerConfig.GROUP_ID_CONFIG); // reading must not move any group's offsets
@@ -133,10 +152,11 @@ final class DlqCommand {
       List<ConsumerRecord<byte[], byte[]>> chosen = target.readAll().stream()
           .filter(r -> offsets == null || offsets.contains(r.offset())).toList();
       List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-      Map<TopicPartition, Map<ByteBuffer, Long>> latest = latestOffsets(settings, input, chosen);
+      RecordIdentity identity = target.identity();
+      Map<TopicPartition, Map<String, Long>> latest = latestOffsets(settings, input, chosen, identity);
       int skipped = 0;
       for (ConsumerRecord<byte[], byte[]> r : chosen) {
-        Optional<String> why = skipReason(r, input, latest);
+        Optional<String> why = skipReason(r, input, latest, identity);
         if (why.isPresent()) {
           skipped++;
           System.out.println("skipped " + text(r.key()) + " (DLQ offset " + r.offset() + "): " + why.get());
@@ -162,10 +182,12 @@ final class DlqCommand {
   /**
    * Why a dead letter must not be re-published, if it must not: its source is not the stage's input topic (a forged
    * or foreign header would otherwise let redrive write anywhere), or the input topic holds a later record of the
-   * same key (a newer version or a delete, which re-publishing the old record would undo).
+   * same document (a newer version or a delete, which re-publishing the old record would undo). "Same" is by {@link
+   * RecordIdentity}: (tenant, docId) for document-keyed inputs, so another tenant's record of the same docId never
+   * supersedes it, and one under the other key format (docId alone, before tenant-scoped keys) does.
    */
   static Optional<String> skipReason(ConsumerRecord<byte[], byte[]> dead, String input,
-      Map<TopicPartition, Map<ByteBuffer, Long>> latest) {
+      Map<TopicPartition, Map<String, Long>> latest, RecordIdentity identity) {
     String source = DeadLetters.header(dead.headers(), ErrorHeaders.TOPIC);
     if (!input.equals(source)) {
       return Optional.of("its source topic " + (source == null ? "(none)" : "'" + InputLimits.printable(source) + "'")
@@ -176,23 +198,26 @@ final class DlqCommand {
       return Optional.of("no valid source partition/offset headers");
     }
     long offset = Long.parseLong(DeadLetters.header(dead.headers(), ErrorHeaders.OFFSET));
-    Long newest = dead.key() == null ? null
-        : latest.getOrDefault(partition.get(), Map.of()).get(ByteBuffer.wrap(dead.key()));
+    String document = identity.of(input, dead.key(), dead.value(), dead.headers());
+    Long newest = document == null ? null : latest.getOrDefault(partition.get(), Map.of()).get(document);
     if (newest != null && newest > offset) {
       return Optional.of("superseded by a newer version or a delete at " + partition.get() + " offset " + newest);
     }
     return Optional.empty();
   }
 
-  /** For each source partition of the dead letters: the last offset of each key after the oldest dead letter. */
-  private static Map<TopicPartition, Map<ByteBuffer, Long>> latestOffsets(KafkaSettings settings, String input,
-      List<ConsumerRecord<byte[], byte[]>> dead) {
+  /**
+   * For each source partition of the dead letters: the last offset of each document (its {@link RecordIdentity})
+   * after the oldest dead letter. A document's records share a partition whatever their key format.
+   */
+  private static Map<TopicPartition, Map<String, Long>> latestOffsets(KafkaSettings settings, String input,
+      List<ConsumerRecord<byte[], byte[]>> dead, RecordIdentity identity) {
     Map<TopicPartition, Long> from = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> r : dead) {
       sourcePartition(r, input).ifPresent(tp -> from.merge(tp,
           Long.parseLong(DeadLetters.header(r.headers(), ErrorHeaders.OFFSET)) + 1, Math::min));
     }
-    Map<TopicPartition, Map<ByteBuffer, Long>> latest = new HashMap<>();
+    Map<TopicPartition, Map<String, Long>> latest = new HashMap<>();
     if (from.isEmpty()) {
       return latest;
     }
@@ -205,9 +230,10 @@ final class DlqCommand {
       partitions.forEach(tp -> consumer.seek(tp, Math.min(from.get(tp), ends.get(tp))));
       while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.key() != null && r.offset() < ends.get(new TopicPartition(r.topic(), r.partition()))) {
+          String document = identity.of(r.topic(), r.key(), r.value(), r.headers());
+          if (document != null && r.offset() < ends.get(new TopicPartition(r.topic(), r.partition()))) {
             latest.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), tp -> new HashMap<>())
-                .put(ByteBuffer.wrap(r.key()), r.offset());
+                .put(document, r.offset());
           }
         }
       }
@@ -239,7 +265,14 @@ final class DlqCommand {
 
   /** A key as printable text: control characters escaped, so a hostile id cannot forge lines or drive the terminal. */
   static String text(byte[] bytes) {
-    return bytes == null ? "(null)" : InputLimits.printable(new String(bytes, StandardCharsets.UTF_8));
+    if (bytes == null) {
+      return "(null)";
+    }
+    // a document key with a tenant part reads tenant/docId (its separator is a control character)
+    String key = new String(bytes, StandardCharsets.UTF_8);
+    int sep = key.indexOf(DocumentKey.SEPARATOR);
+    return sep < 0 ? InputLimits.printable(key)
+        : InputLimits.printable(key.substring(0, sep)) + "/" + InputLimits.printable(key.substring(sep + 1));
   }
 
   private static String orDash(String s) {

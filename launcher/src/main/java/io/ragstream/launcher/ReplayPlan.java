@@ -5,6 +5,7 @@ import io.ragstream.embedder.EmbedBatchProcessor;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.indexer.store.StoredChunk;
 import io.ragstream.indexer.store.WriteBatch;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Chunk;
@@ -164,7 +165,8 @@ abstract class ReplayPlan {
   private static final class FromDocuments extends ReplayPlan {
     private final Serde<ExtractedDocument> documents;
     private final DocumentChunker chunker;
-    private final Map<String, Set<String>> chunksOfDoc = new HashMap<>();
+    private final Map<String, Set<String>> chunksOfDoc = new HashMap<>(); // by DocumentKey
+    private final Map<String, String> heldByBareKey = new HashMap<>(); // bare (legacy) key -> its value's DocumentKey
     private final List<String> failed = new ArrayList<>();
 
     FromDocuments(DocumentChunker chunker, EmbeddingModel model, SerdeSettings serdes) {
@@ -186,19 +188,19 @@ abstract class ReplayPlan {
           skip();
           continue;
         }
-        latest.remove(key(record)); // keeps the map in the order of each document's last record
-        latest.put(key(record), record);
-      }
-      List<Chunk> upserts = new ArrayList<>();
+        String document = document(record);
+        latest.remove(document); // keeps the map in the order of each document's last record
+        latest.put(document, record);
+      }      List<Chunk> upserts = new ArrayList<>();
       List<String> deletes = new ArrayList<>();
       for (var entry : latest.entrySet()) {
-        String docId = entry.getKey();
+        String docId = entry.getKey(); // the DocumentKey: (tenant, docId)
         Set<String> previous = chunksOfDoc.getOrDefault(docId, Set.of());
         Set<String> current = new LinkedHashSet<>();
         if (entry.getValue().value() != null) {
           Optional<ExtractedDocument> doc = decode(documents, entry.getValue());
           if (doc.isEmpty()) {
-            failed.add(docId);
+            failed.add(DocumentKey.display(docId));
             continue; // the live chunker dead-letters it too and keeps the document's previous chunks
           }
           List<Chunk> chunks;
@@ -206,7 +208,7 @@ abstract class ReplayPlan {
             chunks = chunker.chunk(doc.get());
           } catch (RuntimeException e) {
             skip();
-            failed.add(docId);
+            failed.add(DocumentKey.display(docId));
             continue;
           }
           for (Chunk chunk : chunks) {
@@ -229,14 +231,49 @@ abstract class ReplayPlan {
       return new WriteBatch(embedded(upserts), deletes);
     }
 
+    /**
+     * The {@link DocumentKey} a record is about: its value's (tenant, docId), whatever its key, so a record keyed by
+     * docId alone (written before tenant-scoped keys) and its successors under the new key are one document. A
+     * tombstone's key says it, with the tenant header for a bare key; a bare tombstone without the header (written
+     * before tenant-scoped keys) deletes the document its key last held, whichever tenant's, as it did then.
+     */
+    private String document(ConsumerRecord<byte[], byte[]> record) {
+      String key = key(record);
+      if (record.value() != null) {
+        Optional<ExtractedDocument> doc = peek(record);
+        if (doc.isEmpty()) {
+          return key; // undecodable: counted as failed under its key below
+        }
+        String document = DocumentKey.encode(doc.get().getTenant(), doc.get().getDocId());
+        if (DocumentKey.isLegacy(key)) {
+          heldByBareKey.put(key, document);
+        }
+        return document;
+      }
+      if (!DocumentKey.isLegacy(key)) {
+        return key;
+      }
+      String tenant = DocumentKey.tenantHeader(record.headers());
+      return tenant != null ? DocumentKey.encode(tenant, key) : heldByBareKey.getOrDefault(key, key);
+    }
+
+    private Optional<ExtractedDocument> peek(ConsumerRecord<byte[], byte[]> record) {
+      try {
+        return Optional.of(documents.deserializer().deserialize(record.topic(), record.value()));
+      } catch (RuntimeException e) {
+        return Optional.empty();
+      }
+    }
+
     @Override
     List<String> failedDocuments() {
       return failed;
     }
 
+    /** Distinct docIds, across tenants, as {@code ChunkStore.documentCount} counts them. */
     @Override
     long expectedDocuments() {
-      return chunksOfDoc.size();
+      return chunksOfDoc.keySet().stream().map(k -> DocumentKey.parse(k).docId()).distinct().count();
     }
 
     @Override

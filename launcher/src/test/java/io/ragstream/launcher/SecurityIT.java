@@ -20,6 +20,7 @@ import io.ragstream.runtime.auth.BrowserGuard;
 import io.ragstream.runtime.http.HttpJson;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.DeadLetters;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
@@ -61,7 +62,9 @@ import picocli.CommandLine;
 /**
  * The security suite over HTTP, against a real embedded stack: its own ports in open mode, plus an ingest and a query
  * server with API keys on the same pipeline (as {@code stage ingest} and {@code stage query} run beside it). Every
- * hostile input is answered with a 4xx, never a 5xx, and a good document published after each one is indexed.
+ * hostile input is answered with a 4xx, never a 5xx, and a good document published after each one is indexed. With
+ * keys for two tenants and the same docId in both, no delete, re-publish, status read, search or dead-letter command
+ * of one reaches the other's document, and a record keyed the old way (docId alone) is still indexed and deletable.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -298,6 +301,110 @@ class SecurityIT {
     assertThat(code).isNotZero();
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("generation must be");
     assertThat(dataDir.resolve("index")).exists();
+  }
+
+  @Test
+  @Order(8)
+  void theSameDocIdInTwoTenantsIsTwoDocumentsNoDeleteRepublishStatusSearchOrDeadLetterCrossesOver() throws Exception {
+    int ingest = keyedIngest.port();
+    int query = keyedQuery.port();
+    String acmeText = "Acme's shared plan is about the dirigible hangar.";
+    assertThat(upload(ingest, "acme-key", "shared-plan", "acme-plan.txt", acmeText)).isEqualTo(202);
+    await().atMost(PATIENCE).until(() -> chunks(query, "acme-key", "shared-plan") > 0);
+    assertThat(upload(ingest, "globex-key", "shared-plan", "globex-plan.txt", "Globex's plan counts walruses."))
+        .isEqualTo(202);
+    await().atMost(PATIENCE).until(() -> chunks(query, "globex-key", "shared-plan") > 0);
+
+    // B's publish of the same docId neither replaced nor moved A's document: search and status are per tenant
+    assertThat(searchIds(query, "acme-key", "dirigible")).containsExactly("shared-plan");
+    assertThat(searchIds(query, "acme-key", "walruses")).isEmpty();
+    assertThat(searchIds(query, "globex-key", "walruses")).containsExactly("shared-plan");
+    assertThat(searchIds(query, "globex-key", "dirigible")).isEmpty();
+    await().atMost(PATIENCE).untilAsserted(() -> {
+      JsonNode acme = json(send(query, "GET", "/v1/documents/shared-plan", null, "Authorization", "Bearer acme-key"));
+      assertThat(acme.path("pipeline").path("tenant").asText()).isEqualTo("acme");
+      assertThat(acme.path("pipeline").path("sourceName").asText()).isEqualTo("acme-plan.txt");
+      assertThat(acme.path("pipeline").path("state").asText()).isEqualTo("INDEXED");
+    });
+    HttpResponse<String> globexStatus = send(query, "GET", "/v1/documents/shared-plan", null, "Authorization",
+        "Bearer globex-key");
+    assertThat(globexStatus.body()).doesNotContain("acme", "dirigible");
+
+    // B's delete removes B's document only
+    assertThat(send(ingest, "DELETE", "/v1/documents/shared-plan", null, "Authorization", "Bearer globex-key")
+        .statusCode()).isEqualTo(202);
+    await().atMost(PATIENCE).until(() -> send(query, "GET", "/v1/documents/shared-plan", null, "Authorization",
+        "Bearer globex-key").statusCode() == 404);
+    assertThat(chunks(query, "acme-key", "shared-plan")).isPositive();
+    assertThat(searchIds(query, "acme-key", "dirigible")).containsExactly("shared-plan");
+
+    // B's re-publish after the delete is B's new document; A's is untouched
+    assertThat(upload(ingest, "globex-key", "shared-plan", "globex-plan.txt", "Globex's plan now counts cormorants."))
+        .isEqualTo(202);
+    await().atMost(PATIENCE).until(() -> searchIds(query, "globex-key", "cormorants").contains("shared-plan"));
+    assertThat(searchIds(query, "acme-key", "dirigible")).containsExactly("shared-plan");
+    assertThat(searchIds(query, "acme-key", "cormorants")).isEmpty();
+
+    // dead letters: A's is not "superseded" by B's later record of the same docId, and --tenant keeps to one tenant
+    assertThat(upload(ingest, "acme-key", "bad-doc", "bad.pdf", "%PDF-1.7 not really a pdf", "application/pdf"))
+        .isEqualTo(202);
+    await().atMost(PATIENCE).until(() -> deadLetters().containsKey(DocumentKey.encode("acme", "bad-doc")));
+    assertThat(upload(ingest, "globex-key", "bad-doc", "fine.txt", "Globex's fine document.")).isEqualTo(202);
+    await().atMost(PATIENCE).until(() -> chunks(query, "globex-key", "bad-doc") > 0);
+    assertThat(run("dlq", "list", "extract", "--tenant", "globex", "--bootstrap", stack.bootstrapServers()))
+        .doesNotContain("bad-doc").contains("0 dead letter(s)");
+    assertThat(run("dlq", "list", "extract", "--tenant", "acme", "--bootstrap", stack.bootstrapServers()))
+        .contains("acme/bad-doc").doesNotContain("ref-passwd");
+    String redrive = run("dlq", "redrive", "extract", "--tenant", "acme", "--bootstrap", stack.bootstrapServers());
+    assertThat(redrive).contains("redriven acme/bad-doc -> " + Topics.INGEST.name(Topics.DEFAULT_PREFIX))
+        .doesNotContain("skipped acme/bad-doc").doesNotContain("ref-passwd").contains("1 record(s) re-published");
+    assertThat(run("dlq", "redrive", "extract", "--tenant", "globex", "--bootstrap", stack.bootstrapServers()))
+        .contains("0 record(s) re-published, 0 skipped");
+    assertThat(chunks(query, "globex-key", "bad-doc")).isPositive();
+  }
+
+  @Test
+  @Order(9)
+  void aRecordKeyedTheOldWayByDocIdAloneIsIndexedForItsTenantAndDeletableWithItsKey() throws Exception {
+    int query = keyedQuery.port();
+    // as the previous version (and raw producers) wrote it: key = docId, the tenant only in the value
+    publishRaw(IngestRequest.newBuilder().setDocId("legacy-memo").setTenant("acme").setOperation(Operation.UPSERT)
+        .setIngestedAt(Instant.now()).setContentType("text/plain").setSourceName("legacy.txt")
+        .setContent(java.nio.ByteBuffer.wrap("An old memo about the orchid greenhouse.".getBytes(
+            StandardCharsets.UTF_8))).build());
+    await().atMost(PATIENCE).until(() -> chunks(query, "acme-key", "legacy-memo") > 0);
+    assertThat(searchIds(query, "acme-key", "orchid")).containsExactly("legacy-memo");
+    assertThat(searchIds(query, "globex-key", "orchid")).isEmpty();
+    assertThat(send(keyedIngest.port(), "DELETE", "/v1/documents/legacy-memo", null, "Authorization",
+        "Bearer globex-key").statusCode()).isEqualTo(202); // globex's own (absent) legacy-memo
+    assertThat(send(keyedIngest.port(), "DELETE", "/v1/documents/legacy-memo", null, "Authorization",
+        "Bearer acme-key").statusCode()).isEqualTo(202);
+    await().atMost(PATIENCE).until(() -> send(query, "GET", "/v1/documents/legacy-memo", null, "Authorization",
+        "Bearer acme-key").statusCode() == 404);
+    assertThat(searchIds(query, "acme-key", "orchid")).isEmpty();
+  }
+
+  private int upload(int port, String key, String docId, String name, String body) throws Exception {
+    return upload(port, key, docId, name, body, "text/plain");
+  }
+
+  private int upload(int port, String key, String docId, String name, String body, String type) throws Exception {
+    return send(port, "POST", "/v1/documents?id=" + docId + "&name=" + name, body, "Authorization", "Bearer " + key,
+        "Content-Type", type).statusCode();
+  }
+
+  private int chunks(int port, String key, String docId) throws Exception {
+    HttpResponse<String> response = send(port, "GET", "/v1/documents/" + docId, null, "Authorization",
+        "Bearer " + key);
+    return response.statusCode() == 200 ? json(response).path("chunks").asInt() : 0;
+  }
+
+  private List<String> searchIds(int port, String key, String query) throws Exception {
+    JsonNode body = json(send(port, "GET", "/v1/search?mode=keyword&q=" + query, null, "Authorization",
+        "Bearer " + key));
+    List<String> ids = new ArrayList<>();
+    body.path("results").forEach(r -> ids.add(r.path("docId").asText()));
+    return ids.stream().distinct().toList();
   }
 
   private void publishGood(String docId) {

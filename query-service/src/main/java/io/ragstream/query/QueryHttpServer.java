@@ -30,9 +30,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * The query service's HTTP API (DESIGN §8):
@@ -82,7 +82,8 @@ public final class QueryHttpServer implements AutoCloseable {
   private final Health health;
   private final HttpServer server;
   private final Router router;
-  private volatile Function<String, Optional<Map<String, Object>>> pipeline = docId -> Optional.empty();
+  private volatile BiFunction<String, String, Optional<Map<String, Object>>> pipeline =
+      (tenant, docId) -> Optional.empty();
   private volatile Answerer answerer;
   private volatile ApiKeys apiKeys = ApiKeys.fromEnvironment(System.getenv());
   private volatile Experiments experiments = Experiments.none();
@@ -132,9 +133,10 @@ public final class QueryHttpServer implements AutoCloseable {
 
   /**
    * Where a document is in the pipeline (see {@code io.ragstream.query.status}), added to {@code GET
-   * /v1/documents/{docId}} as {@code "pipeline"}; without it the answer shows the index only.
+   * /v1/documents/{docId}} as {@code "pipeline"}; without it the answer shows the index only. {@code progress} is
+   * asked for (tenant, docId): progress is kept per tenant's document.
    */
-  public QueryHttpServer documentProgress(Function<String, Optional<Map<String, Object>>> progress) {
+  public QueryHttpServer documentProgress(BiFunction<String, String, Optional<Map<String, Object>>> progress) {
     this.pipeline = Objects.requireNonNull(progress, "progress");
     return this;
   }
@@ -297,9 +299,9 @@ public final class QueryHttpServer implements AutoCloseable {
     // A document the caller's principals may not see is a 404 like a missing one: its existence is not revealed.
     Optional<DocumentStatus> indexed = DocumentStatus.of(docId, tenant, searcher.chunksOfDocument(docId, tenant)
         .stream().filter(c -> DocumentAcl.visible(c.acl(), principals)).toList());
-    // Progress is kept per docId; it belongs to the caller only when its tenant is the caller's. Anything else
-    // would reveal another tenant's document (its name, hash, dead-letter reason) to whoever guesses its id.
-    Optional<Map<String, Object>> progress = pipeline.apply(docId)
+    // Progress is kept per (tenant, docId): only the caller's tenant's document is asked for. The tenant check stays
+    // as a second line: anything else would reveal another tenant's document (its name, hash, dead-letter reason).
+    Optional<Map<String, Object>> progress = pipeline.apply(tenant, docId)
         .filter(p -> tenant.equals(String.valueOf(p.get("tenant"))))
         .filter(p -> DocumentAcl.visible(aclOf(p), principals));
     // a deleted (or being deleted) document stays a 404; one still on its way or dead-lettered is found, 0 chunks

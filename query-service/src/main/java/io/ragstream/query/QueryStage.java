@@ -135,7 +135,7 @@ public final class QueryStage {
       throw e;
     }
     query.routes(new StatusPage(view, lag)::register)
-        .documentProgress(docId -> view.get(docId).map(ProgressJson::of));
+        .documentProgress((tenant, docId) -> view.get(tenant, docId).map(ProgressJson::of));
     return () -> {
       lag.close();
       view.close();

@@ -19,6 +19,8 @@ public final class ErrorHeaders {
 
   /** The docId of a chunk or embedding tombstone, which has no value to carry it. */
   public static final String DOC_ID = "ragstream.docId";
+  /** The tenant of that docId ({@link DocumentKey}); tombstones written before tenant-scoped identity lack it. */
+  public static final String TENANT = "ragstream.tenant";
 
   private ErrorHeaders() {}
 }

@@ -18,9 +18,10 @@ import org.apache.kafka.common.serialization.Serdes;
  * The typed topic registry: every topic of the pipeline, declared once. The README's topic table mirrors this class
  * ({@code TopicsTest} keeps them in step).
  *
- * <p>Keys: everything about one document is keyed (or partitioned) by docId so that a document's records stay in
- * order. Chunk and embedding records are keyed by chunkId (so compaction keeps the latest state of each chunk) but
- * partitioned by docId through {@link ChunkIds#partition}.
+ * <p>Keys: everything about one document is keyed by its {@link DocumentKey} (tenant, docId) and partitioned by the
+ * docId ({@link DocumentKey#partition}) so that a document's records stay in order. Chunk and embedding records are
+ * keyed by chunkId (so compaction keeps the latest state of each chunk) but partitioned by docId through {@link
+ * ChunkIds#partition}.
  *
  * <p>Values: each Avro topic declares its record class; the serde comes from {@link Topic#valueSerde(SerdeSettings)}
  * (single-object encoding by default, the Confluent wire format through a schema registry when configured). In
@@ -34,10 +35,10 @@ public final class Topics {
 
   public static final Topic<String, IngestRequest> INGEST =
       new Topic<>("ingest", KEY, IngestRequest.class, CleanupPolicy.DELETE, DEFAULT_PARTITIONS,
-          "IngestRequest per document (UPSERT or DELETE); key docId");
+          "IngestRequest per document (UPSERT or DELETE); key DocumentKey (tenant, docId)");
   public static final Topic<String, ExtractedDocument> DOCUMENTS =
       new Topic<>("documents", KEY, ExtractedDocument.class, CleanupPolicy.COMPACT, DEFAULT_PARTITIONS,
-          "latest extracted version of each document, tombstone on delete; key docId");
+          "latest extracted version of each document, tombstone on delete; key DocumentKey");
   public static final Topic<String, Chunk> CHUNKS =
       new Topic<>("chunks", KEY, Chunk.class, CleanupPolicy.COMPACT, DEFAULT_PARTITIONS,
           "current chunks, tombstones for vanished ones; key chunkId, partitioned by docId");
@@ -46,11 +47,11 @@ public final class Topics {
           "chunks with their vectors and model id, tombstones pass through; key chunkId, partitioned by docId");
   public static final Topic<String, IndexEvent> INDEX_EVENTS =
       new Topic<>("index-events", KEY, IndexEvent.class, CleanupPolicy.DELETE, DEFAULT_PARTITIONS,
-          "one event per document whose chunks a store committed; key docId");
+          "one event per document whose chunks a store committed; key DocumentKey");
   /** Written by the status tracker, which derives it from the topics above; read by the query service. */
   public static final Topic<String, DocumentProgress> STATUS =
       new Topic<>("status", KEY, DocumentProgress.class, CleanupPolicy.COMPACT, DEFAULT_PARTITIONS,
-          "where each document is in the pipeline (DocumentProgress); key docId");
+          "where each document is in the pipeline (DocumentProgress); key DocumentKey");
   public static final Topic<byte[], byte[]> DLQ_EXTRACT = deadLetters("extract");
   public static final Topic<byte[], byte[]> DLQ_CHUNKER = deadLetters("chunker");
   public static final Topic<byte[], byte[]> DLQ_EMBEDDER = deadLetters("embedder");

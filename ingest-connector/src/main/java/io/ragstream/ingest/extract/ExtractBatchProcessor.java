@@ -7,6 +7,7 @@ import io.ragstream.runtime.kafka.BatchProcessor;
 import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.DocumentFingerprints;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.ExtractedDocument;
@@ -26,7 +27,8 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * The extract stage's logic: IngestRequests in, ExtractedDocuments (or tombstones for deletes) out, failures to the
  * stage's dead-letter topic with the reason. The document version is the ingest record's offset: all requests of a
- * document share a partition, so later requests always get larger versions.
+ * document share a partition ({@link DocumentKey#partition}), so later requests always get larger versions. Output is
+ * keyed by the request's {@link DocumentKey} (tenant, docId).
  */
 public final class ExtractBatchProcessor implements BatchProcessor {
   private final Deserializer<IngestRequest> requestValues;
@@ -86,7 +88,14 @@ public final class ExtractBatchProcessor implements BatchProcessor {
       return deadLetter(record, "missing_key", new IllegalArgumentException("ingest record without a docId key"));
     }
     if (record.value() == null) { // a null-valued ingest record deletes the document, like a DELETE request
-      return new ProducerRecord<>(documentsTopic, record.key(), null);
+      // Its key names the document: with a tenant part, that tenant's; a bare docId, the default tenant's.
+      DocumentKey document;
+      try {
+        document = DocumentKey.parse(record.key());
+      } catch (IllegalArgumentException e) {
+        return deadLetter(record, "invalid_key", e);
+      }
+      return tombstone(document);
     }
     IngestRequest request;
     try {
@@ -94,8 +103,14 @@ public final class ExtractBatchProcessor implements BatchProcessor {
     } catch (SerializationException e) {
       return deadLetter(record, "undecodable", e);
     }
+    DocumentKey document;
+    try {
+      document = DocumentKey.of(request.getTenant(), request.getDocId());
+    } catch (IllegalArgumentException e) {
+      return deadLetter(record, "invalid_key", e);
+    }
     if (request.getOperation() == Operation.DELETE) {
-      return new ProducerRecord<>(documentsTopic, record.key(), null);
+      return tombstone(document);
     }
     try {
       byte[] content = content(request);
@@ -119,14 +134,17 @@ public final class ExtractBatchProcessor implements BatchProcessor {
           .setBlocks(new ArrayList<>(extraction.blocks()))
           .build();
       byte[] value = documentValues.serialize(documentsTopic, doc);
-      if (value.length + record.key().length > maxRecordBytes) {
+      byte[] key = document.bytes();
+      if (value.length + key.length > maxRecordBytes) {
         // A small input can extract to far more text than the producer (or the broker) accepts in one record; sent
         // anyway, it would fail the transaction on every retry and stop the stage for good.
         throw new ExtractionException(ExtractionException.Reason.TOO_LARGE, "the extracted document is "
             + value.length + " bytes, over the record limit of " + maxRecordBytes + " bytes");
       }
       metrics.counter("ragstream.extract.documents", "result", "ok").increment();
-      return new ProducerRecord<>(documentsTopic, record.key(), value);
+      // Keyed by (tenant, docId), whatever the ingest record's key: one written before tenant-scoped keys (docId
+      // alone) or by a raw producer comes out under its document's own key.
+      return new ProducerRecord<>(documentsTopic, key, value);
     } catch (ExtractionException e) {
       return deadLetter(record, e.reason().name().toLowerCase(java.util.Locale.ROOT), e);
     } catch (FileReferences.ReferenceException e) {
@@ -139,6 +157,16 @@ public final class ExtractBatchProcessor implements BatchProcessor {
       // recordCallable declares Exception; the extractor itself throws only the two kinds above
       throw new IllegalStateException("unexpected extract failure for " + request.getDocId(), e);
     }
+  }
+
+  /**
+   * The delete of {@code document}: a tombstone under its key, with the tenant header, so that the chunker can tell
+   * it from a tombstone written before tenant-scoped keys (a bare key without the header).
+   */
+  private ProducerRecord<byte[], byte[]> tombstone(DocumentKey document) {
+    ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(documentsTopic, document.bytes(), null);
+    document.addTo(out.headers());
+    return out;
   }
 
   /** The bytes to parse: inline, or read from a confined {@code file:} reference with the same size limit. */

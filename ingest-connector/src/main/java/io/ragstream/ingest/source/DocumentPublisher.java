@@ -5,6 +5,7 @@ import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.InputLimits;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.IngestRequest;
 import io.ragstream.schemas.avro.Operation;
@@ -259,7 +260,8 @@ public final class DocumentPublisher implements AutoCloseable {
   }
 
   private ProducerRecord<byte[], byte[]> record(IngestRequest request) {
-    return new ProducerRecord<>(topic, request.getDocId().getBytes(StandardCharsets.UTF_8),
+    // Keyed by (tenant, docId): another tenant's request for the same docId is another document's.
+    return new ProducerRecord<>(topic, DocumentKey.of(request.getTenant(), request.getDocId()).bytes(),
         requestValues.serialize(topic, request));
   }
 

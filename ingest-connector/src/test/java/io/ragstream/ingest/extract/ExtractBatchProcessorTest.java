@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.DocumentFingerprints;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
@@ -121,6 +122,37 @@ class ExtractBatchProcessorTest {
       assertThat(DeadLetters.header(out.headers(), ErrorHeaders.EXCEPTION_MESSAGE))
           .contains(FileReferences.ROOTS_ENV);
     }
+  }
+
+  @Test
+  void outputIsKeyedByTheRequestsTenantAndDocIdWhateverTheIngestKeyAndDeletesNameTheirTenant() {
+    try (TikaExtractor extractor = new TikaExtractor()) {
+      ExtractBatchProcessor processor = new ExtractBatchProcessor(extractor, Topics.DEFAULT_PREFIX,
+          SerdeSettings.SINGLE_OBJECT, new SimpleMeterRegistry(), FileReferences.none());
+      IngestRequest acme = inline("report", "acme text", Map.of());
+      acme.setTenant("acme");
+      IngestRequest globexDelete = IngestRequest.newBuilder().setDocId("report").setTenant("globex")
+          .setOperation(io.ragstream.schemas.avro.Operation.DELETE).setIngestedAt(Instant.EPOCH).build();
+      List<ProducerRecord<byte[], byte[]>> out = processor.process(List.of(
+          record(0, acme), // keyed by docId alone, as the previous version's publisher did
+          record(1, DocumentKey.encode("globex", "report"), globexDelete),
+          new ConsumerRecord<>(TOPIC, 0, 2L, DocumentKey.of("globex", "memo").bytes(), null),
+          new ConsumerRecord<>(TOPIC, 0, 3L, "memo".getBytes(StandardCharsets.UTF_8), null)));
+      assertThat(DocumentKey.parse(out.get(0).key())).isEqualTo(DocumentKey.of("acme", "report"));
+      assertThat(document(out.get(0)).getTenant()).isEqualTo("acme");
+      assertThat(out.get(1).value()).isNull();
+      assertThat(DocumentKey.parse(out.get(1).key())).isEqualTo(DocumentKey.of("globex", "report"));
+      assertThat(DocumentKey.fromHeaders(out.get(1).headers())).isEqualTo(DocumentKey.of("globex", "report"));
+      // a raw producer's null-valued record deletes the document its key names: a bare docId is the default tenant's
+      assertThat(DocumentKey.fromHeaders(out.get(2).headers())).isEqualTo(DocumentKey.of("globex", "memo"));
+      assertThat(DocumentKey.fromHeaders(out.get(3).headers())).isEqualTo(DocumentKey.of("default", "memo"));
+      assertThat(out.get(3).key()).isEqualTo("memo".getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static ConsumerRecord<byte[], byte[]> record(long offset, String key, IngestRequest request) {
+    return new ConsumerRecord<>(TOPIC, 0, offset, key.getBytes(StandardCharsets.UTF_8),
+        Topics.INGEST.valueSerde(SerdeSettings.SINGLE_OBJECT).serializer().serialize(TOPIC, request));
   }
 
   private static IngestRequest inline(String docId, String text, Map<String, String> metadata) {

@@ -1,8 +1,9 @@
 package io.ragstream.query.status;
 
 import io.ragstream.runtime.kafka.DeadLetters;
-import io.ragstream.schemas.SerdeSettings;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.ErrorHeaders;
+import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topic;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Chunk;
@@ -37,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * an older version are ignored. The state is derived from which steps have a timestamp, so the fold does not depend
  * on the order in which the tracker reads the topics.
  *
+ * <p>Documents are kept per {@link DocumentKey} (tenant, docId): the same docId in two tenants is two documents, each
+ * with its own progress. Records written before tenant-scoped keys are placed by their value's tenant.
+ *
  * <p>Counting chunk records is not idempotent, so each document remembers the last offset it applied per topic
  * partition: a batch re-read after an aborted transaction changes nothing.
  */
@@ -63,18 +67,24 @@ public final class ProgressBook {
 
   /** Starts from states read back from the status topic (after a restart). */
   public void restore(DocumentProgress progress) {
-    documents.put(progress.getDocId(), progress);
+    documents.put(DocumentKey.encode(progress.getTenant(), progress.getDocId()), progress);
   }
 
-  public Optional<DocumentProgress> get(String docId) {
-    return Optional.ofNullable(documents.get(docId));
+  /** The progress of the document whose {@link DocumentKey#encoded() key} is {@code key}. */
+  public Optional<DocumentProgress> get(String key) {
+    return Optional.ofNullable(documents.get(key));
+  }
+
+  public Optional<DocumentProgress> get(String tenant, String docId) {
+    return get(DocumentKey.encode(tenant, docId));
   }
 
   /**
    * Applies one record of a pipeline topic. A record this document already applied changes nothing but still names
    * it, so that its status can be written again after an aborted transaction.
    *
-   * @return the docId the record is about, or empty when it is not about a document's progress
+   * @return the {@link DocumentKey#encoded() key} of the document (tenant, docId) the record is about, or empty when
+   *     it is not about a document's progress
    */
   public Optional<String> apply(ConsumerRecord<byte[], byte[]> record) {
     Optional<Parsed> parsed;
@@ -91,9 +101,9 @@ public final class ProgressBook {
       switch (p.value()) {
         case IngestRequest request -> ingested(p.docId(), request, record);
         case ExtractedDocument document -> extracted(p.docId(), document, record);
-        case Chunk chunk -> chunked(chunk, record);
-        case EmbeddedChunk embedded -> embedded(embedded.getChunk(), record);
-        case IndexEvent event -> indexed(event);
+        case Chunk chunk -> chunked(p.docId(), chunk, record);
+        case EmbeddedChunk embedded -> embedded(p.docId(), embedded.getChunk(), record);
+        case IndexEvent event -> indexed(p.docId(), event);
         case DeadLetterStage stage -> deadLettered(p.docId(), stage.name(), record);
         case Tombstone t when is(record.topic(), Topics.INGEST) -> ingested(p.docId(), null, record);
         case Tombstone t when is(record.topic(), Topics.DOCUMENTS) -> extractedTombstone(p.docId(), record);
@@ -107,6 +117,7 @@ public final class ProgressBook {
     return parsed.map(Parsed::docId);
   }
 
+  /** {@code docId} here is the document's {@link DocumentKey#encoded() key}: (tenant, docId). */
   private record Parsed(String docId, Object value) {}
 
   private record Tombstone() {}
@@ -120,27 +131,33 @@ public final class ProgressBook {
       if (record.key() == null) {
         return Optional.empty(); // not a record any stage writes: every document record is keyed by its docId
       }
-      Object decoded = value == null ? new Tombstone()
-          : is(topic, Topics.INGEST) ? ingestValues.deserialize(topic, value)
-          : documentValues.deserialize(topic, value);
-      return Optional.of(new Parsed(key(record), decoded));
+      if (value == null) { // a tombstone's key names its document (a bare docId: the default tenant's)
+        return Optional.of(new Parsed(key(record), new Tombstone()));
+      }
+      // the value names the document, also under a key written before tenant-scoped keys (docId alone)
+      if (is(topic, Topics.INGEST)) {
+        IngestRequest request = ingestValues.deserialize(topic, value);
+        return Optional.of(new Parsed(DocumentKey.encode(request.getTenant(), request.getDocId()), request));
+      }
+      ExtractedDocument document = documentValues.deserialize(topic, value);
+      return Optional.of(new Parsed(DocumentKey.encode(document.getTenant(), document.getDocId()), document));
     }
     if (is(topic, Topics.CHUNKS)) {
       if (value == null) {
-        return Optional.ofNullable(DeadLetters.header(record.headers(), ErrorHeaders.DOC_ID))
-            .map(id -> new Parsed(id, new Tombstone()));
+        return Optional.ofNullable(DocumentKey.fromHeaders(record.headers()))
+            .map(d -> new Parsed(d.encoded(), new Tombstone()));
       }
       Chunk chunk = chunkValues.deserialize(topic, value);
-      return Optional.of(new Parsed(chunk.getDocId(), chunk));
+      return Optional.of(new Parsed(DocumentKey.encode(chunk.getTenant(), chunk.getDocId()), chunk));
     }
     if (is(topic, Topics.EMBEDDINGS)) {
       // a tombstone here repeats the chunk tombstone already counted
       return value == null ? Optional.empty() : Optional.of(embeddingValues.deserialize(topic, value))
-          .map(e -> new Parsed(e.getChunk().getDocId(), e));
+          .map(e -> new Parsed(DocumentKey.encode(e.getChunk().getTenant(), e.getChunk().getDocId()), e));
     }
     if (is(topic, Topics.INDEX_EVENTS)) {
       return value == null ? Optional.empty() : Optional.of(eventValues.deserialize(topic, value))
-          .map(e -> new Parsed(e.getDocId(), e));
+          .map(e -> new Parsed(DocumentKey.encode(e.getTenant(), e.getDocId()), e));
     }
     return Topics.DEAD_LETTERS.entrySet().stream().filter(e -> is(topic, e.getValue())).findFirst()
         .flatMap(e -> deadLetterDocId(record).map(id -> new Parsed(id, new DeadLetterStage(e.getKey()))));
@@ -198,8 +215,8 @@ public final class ProgressBook {
     p.setChunkedAt(Instant.ofEpochMilli(record.timestamp()));
   }
 
-  private void chunked(Chunk chunk, ConsumerRecord<byte[], byte[]> record) {
-    DocumentProgress p = forVersion(chunk.getDocId(), chunk.getDocumentVersion());
+  private void chunked(String docId, Chunk chunk, ConsumerRecord<byte[], byte[]> record) {
+    DocumentProgress p = forVersion(docId, chunk.getDocumentVersion());
     if (p != null) {
       p.setTenant(chunk.getTenant());
       p.setChunksNew(p.getChunksNew() + 1);
@@ -207,18 +224,18 @@ public final class ProgressBook {
     }
   }
 
-  private void embedded(Chunk chunk, ConsumerRecord<byte[], byte[]> record) {
-    DocumentProgress p = forVersion(chunk.getDocId(), chunk.getDocumentVersion());
+  private void embedded(String docId, Chunk chunk, ConsumerRecord<byte[], byte[]> record) {
+    DocumentProgress p = forVersion(docId, chunk.getDocumentVersion());
     if (p != null) {
       p.setChunksEmbedded(p.getChunksEmbedded() + 1);
       p.setEmbeddedAt(Instant.ofEpochMilli(record.timestamp()));
     }
   }
 
-  private void indexed(IndexEvent event) {
+  private void indexed(String docId, IndexEvent event) {
     DocumentProgress p = event.getDocumentVersion() == null
-        ? documents.computeIfAbsent(event.getDocId(), ProgressBook::blank)
-        : forVersion(event.getDocId(), event.getDocumentVersion());
+        ? documents.computeIfAbsent(docId, ProgressBook::blank)
+        : forVersion(docId, event.getDocumentVersion());
     if (p == null) {
       return;
     }
@@ -317,18 +334,28 @@ public final class ProgressBook {
    * inputs the docId header or the original chunk; a value that does not decode leaves only the key to go by.
    */
   private Optional<String> deadLetterDocId(ConsumerRecord<byte[], byte[]> record) {
-    String header = DeadLetters.header(record.headers(), ErrorHeaders.DOC_ID);
+    DocumentKey header = DocumentKey.fromHeaders(record.headers());
     if (header != null) {
-      return Optional.of(header);
+      return Optional.of(header.encoded());
     }
     String source = DeadLetters.header(record.headers(), ErrorHeaders.TOPIC);
     if (record.value() != null && source != null) {
       try {
         if (is(source, Topics.CHUNKS)) {
-          return Optional.of(chunkValues.deserialize(source, record.value()).getDocId());
+          Chunk chunk = chunkValues.deserialize(source, record.value());
+          return Optional.of(DocumentKey.encode(chunk.getTenant(), chunk.getDocId()));
         }
         if (is(source, Topics.EMBEDDINGS)) {
-          return Optional.of(embeddingValues.deserialize(source, record.value()).getChunk().getDocId());
+          Chunk chunk = embeddingValues.deserialize(source, record.value()).getChunk();
+          return Optional.of(DocumentKey.encode(chunk.getTenant(), chunk.getDocId()));
+        }
+        if (is(source, Topics.INGEST)) { // a key from before tenant-scoped keys is the docId alone
+          IngestRequest request = ingestValues.deserialize(source, record.value());
+          return Optional.of(DocumentKey.encode(request.getTenant(), request.getDocId()));
+        }
+        if (is(source, Topics.DOCUMENTS)) {
+          ExtractedDocument document = documentValues.deserialize(source, record.value());
+          return Optional.of(DocumentKey.encode(document.getTenant(), document.getDocId()));
         }
       } catch (RuntimeException undecodable) {
         // the poison itself: fall back to the key, which is all that identifies it
@@ -345,9 +372,11 @@ public final class ProgressBook {
     return new String(record.key(), StandardCharsets.UTF_8);
   }
 
-  private static DocumentProgress blank(String docId) {
-    return DocumentProgress.newBuilder().setDocId(docId).setState(ProgressState.INGESTED)
-        .setUpdatedAt(Instant.EPOCH).build();
+  /** A fresh progress of the document whose key is {@code key}: its docId and tenant come from the key. */
+  private static DocumentProgress blank(String key) {
+    DocumentKey document = DocumentKey.parse(key);
+    return DocumentProgress.newBuilder().setDocId(document.docId()).setTenant(document.tenant())
+        .setState(ProgressState.INGESTED).setUpdatedAt(Instant.EPOCH).build();
   }
 
   private static Instant max(Instant a, Instant b) {

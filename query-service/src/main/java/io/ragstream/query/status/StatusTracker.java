@@ -69,9 +69,9 @@ public final class StatusTracker implements BatchProcessor {
       book.apply(record).ifPresent(touched::add);
     }
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(touched.size());
-    for (String docId : touched) {
-      book.get(docId).ifPresent(progress -> out.add(new ProducerRecord<>(statusTopic,
-          docId.getBytes(StandardCharsets.UTF_8), progressValues.serialize(statusTopic, progress))));
+    for (String key : touched) { // keyed by DocumentKey: (tenant, docId)
+      book.get(key).ifPresent(progress -> out.add(new ProducerRecord<>(statusTopic,
+          key.getBytes(StandardCharsets.UTF_8), progressValues.serialize(statusTopic, progress))));
     }
     return out;
   }

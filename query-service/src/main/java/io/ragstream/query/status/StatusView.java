@@ -1,6 +1,7 @@
 package io.ragstream.query.status;
 
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.avro.DocumentProgress;
 import java.time.Duration;
 import java.util.Comparator;
@@ -41,8 +42,9 @@ public final class StatusView implements AutoCloseable, io.ragstream.runtime.sta
     return view;
   }
 
-  public Optional<DocumentProgress> get(String docId) {
-    return Optional.ofNullable(documents.get(docId));
+  /** The progress of {@code tenant}'s document {@code docId}; another tenant's of the same docId is never it. */
+  public Optional<DocumentProgress> get(String tenant, String docId) {
+    return Optional.ofNullable(documents.get(DocumentKey.encode(tenant, docId)));
   }
 
   /** The most recently updated documents, newest first. */
@@ -88,11 +90,13 @@ public final class StatusView implements AutoCloseable, io.ragstream.runtime.sta
   private void follow() {
     try {
       while (running.get()) {
-        reader.poll(Duration.ofMillis(500), (docId, progress) -> {
+        // By (tenant, docId) from the value: a record keyed by docId alone (before tenant-scoped keys) lands where
+        // its successors under the new key do, and a later one replaces it (same partition, so in order).
+        reader.poll(Duration.ofMillis(500), (key, progress) -> {
           if (progress == null) {
-            documents.remove(docId);
+            documents.remove(key);
           } else {
-            documents.put(docId, progress);
+            documents.put(DocumentKey.encode(progress.getTenant(), progress.getDocId()), progress);
           }
         });
       }

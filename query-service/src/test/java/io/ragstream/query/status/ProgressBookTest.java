@@ -3,6 +3,7 @@ package io.ragstream.query.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ragstream.schemas.AvroSerde;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.Topics;
@@ -123,6 +124,38 @@ class ProgressBookTest {
         .isEmpty();
     apply(ingest("d", 1, 0));
     assertThat(state("d")).isEqualTo(ProgressState.INGESTED);
+  }
+
+  @Test
+  void theSameDocIdInTwoTenantsIsTwoDocumentsAndAKeyFromBeforeTenantsIsPlacedByItsValue() {
+    String acme = DocumentKey.encode("acme", "d");
+    String globex = DocumentKey.encode("globex", "d");
+    // acme's version keyed the old way (docId alone), globex's the new way
+    assertThat(book.apply(record(Topics.INGEST.name(P), 0, 1, 0, "d", INGEST.encode(request("acme", "d", 0)),
+        null))).hasValue(acme);
+    assertThat(book.apply(record(Topics.INGEST.name(P), 0, 2, 5, globex, INGEST.encode(request("globex", "d", 5)),
+        null))).hasValue(globex);
+    apply(record(Topics.INDEX_EVENTS.name(P), 0, 3, 50, acme, EVENTS.encode(IndexEvent.newBuilder().setDocId("d")
+        .setTenant("acme").setKind(IndexEventKind.INDEXED).setDocumentVersion(1L).setChunksUpserted(1)
+        .setChunksDeleted(0).setStore("lucene").setGeneration("g1").setIndexedAt(T0.plusMillis(50)).build()), null));
+
+    assertThat(book.get("acme", "d").orElseThrow().getState()).isEqualTo(ProgressState.INDEXED);
+    assertThat(book.get("globex", "d").orElseThrow().getState()).isEqualTo(ProgressState.INGESTED);
+    assertThat(book.get("default", "d")).isEmpty();
+
+    // globex's delete (tombstone headers name the tenant) is globex's alone
+    RecordHeaders headers = new RecordHeaders();
+    DocumentKey.of("globex", "d").addTo(headers);
+    assertThat(book.apply(record(Topics.CHUNKS.name(P), 0, 4, 60, "c-g", null, headers))).hasValue(globex);
+    assertThat(book.apply(record(Topics.DOCUMENTS.name(P), 0, 5, 61, globex, null, headers))).hasValue(globex);
+    assertThat(book.get("globex", "d").orElseThrow().getOperation().name()).isEqualTo("DELETE");
+    assertThat(book.get("acme", "d").orElseThrow().getOperation().name()).isEqualTo("UPSERT");
+    assertThat(book.get("acme", "d").orElseThrow().getTenant()).isEqualTo("acme");
+  }
+
+  private static IngestRequest request(String tenant, String docId, long at) {
+    return IngestRequest.newBuilder().setDocId(docId).setTenant(tenant).setOperation(Operation.UPSERT)
+        .setIngestedAt(T0.plusMillis(at)).build();
   }
 
   private static final AvroSerde<IngestRequest> INGEST = AvroSerde.of(IngestRequest.class);

@@ -1,17 +1,19 @@
 package io.ragstream.runtime.kafka;
 
 import io.ragstream.schemas.ChunkIds;
+import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.clients.producer.Partitioner;
 import org.apache.kafka.common.Cluster;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * Routes records of the chunk-keyed topics by their document ({@link ChunkIds#partition}) so a document's chunk
- * upserts and tombstones keep their order; every other topic is partitioned like Kafka's default (murmur2 of the
- * key), which the Streams app uses too.
+ * upserts and tombstones keep their order; every other (document-keyed) topic by the docId part of its
+ * {@link DocumentKey} ({@link DocumentKey#partition}): murmur2 of the docId, which is Kafka's default for a key
+ * without a tenant (the default tenant's, and every key written before tenant-scoped identity), so a document's
+ * records before and after the upgrade share a partition.
  */
 public final class ChunkKeyPartitioner implements Partitioner {
   private static final String CHUNKS = "." + Topics.CHUNKS.suffix();
@@ -27,7 +29,7 @@ public final class ChunkKeyPartitioner implements Partitioner {
     if (dotted.endsWith(CHUNKS) || dotted.endsWith(EMBEDDINGS)) {
       return ChunkIds.partition(new String(keyBytes, StandardCharsets.UTF_8), partitions);
     }
-    return Utils.toPositive(Utils.murmur2(keyBytes)) % partitions;
+    return DocumentKey.partition(keyBytes, partitions);
   }
 
   @Override
