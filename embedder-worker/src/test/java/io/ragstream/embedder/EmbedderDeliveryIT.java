@@ -6,13 +6,12 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ragstream.runtime.kafka.BatchProcessor;
-import io.ragstream.runtime.kafka.EmbeddedKafka;
+import io.ragstream.runtime.kafka.EmbeddedKafkaExtension;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
 import io.ragstream.runtime.kafka.TransactionalStage;
 import io.ragstream.schemas.Topics;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.AbstractList;
 import java.util.ArrayList;
@@ -25,12 +24,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Delivery on a real broker: a worker killed in the middle of a batch and a worker stopped while another shares
@@ -41,26 +38,15 @@ class EmbedderDeliveryIT {
   private static final String MODEL = "all-minilm-l6-v2-q";
   private static final Duration PATIENCE = Duration.ofSeconds(90);
 
-  @TempDir static Path dataDir;
-  private EmbeddedKafka kafka;
+  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
   private KafkaSettings settings;
   private int run;
-
-  @BeforeAll
-  void startBroker() {
-    kafka = EmbeddedKafka.start(dataDir, 0);
-  }
-
-  @AfterAll
-  void stopBroker() {
-    kafka.close();
-  }
 
   /** Each test gets its own topics (a fresh prefix), so their records and groups never mix. */
   @BeforeEach
   void freshTopics() {
     // a stuck worker leaves the group after 10 s without polling, instead of the default 5 minutes
-    settings = new KafkaSettings(kafka.bootstrapServers(), "t" + (++run) + ".",
+    settings = new KafkaSettings(KAFKA.bootstrapServers(), "t" + (++run) + ".",
         Map.of(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "10000"));
     TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), (short) 1, Topics.ALL,
         Duration.ofSeconds(30));

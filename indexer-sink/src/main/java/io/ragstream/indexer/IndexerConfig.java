@@ -1,5 +1,6 @@
 package io.ragstream.indexer;
 
+import io.ragstream.indexer.store.GenerationSetting;
 import io.ragstream.runtime.config.CommonSettings;
 import io.ragstream.runtime.config.Setting;
 import io.ragstream.runtime.config.Settings;
@@ -17,8 +18,7 @@ import java.util.Objects;
  * @param port the process's health and metrics port (0: ephemeral)
  */
 public record IndexerConfig(String instance, String generation, int maxPollRecords, int port) {
-  public static final Setting GENERATION = Setting.string("generation", "g1",
-      "index generation written and read until the first swap (then both follow the served one)");
+  public static final Setting GENERATION = GenerationSetting.GENERATION;
   public static final Setting MAX_POLL = Setting.integer("indexer.max-poll-records", 1000, 1, 100_000,
       "embeddings per store batch at most");
   public static final Setting PORT = Setting.integer("indexer.port", 0, 0, 65_535,

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ragstream.indexer.lucene.LuceneStore;
-import io.ragstream.runtime.kafka.EmbeddedKafka;
+import io.ragstream.runtime.kafka.EmbeddedKafkaExtension;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
 import io.ragstream.schemas.ChunkIds;
@@ -29,11 +29,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,9 +47,8 @@ class StoreFaultIT {
   private static final Serializer<EmbeddedChunk> EMBEDDINGS =
       Topics.EMBEDDINGS.valueSerde(SerdeSettings.SINGLE_OBJECT).serializer();
 
-  @TempDir static Path brokerDir;
+  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
   @TempDir Path dir;
-  private static EmbeddedKafka kafka;
   private static int testNumber;
   private KafkaSettings settings;
   private LuceneStore lucene;
@@ -60,22 +58,10 @@ class StoreFaultIT {
   private final MeterRegistry metrics = new SimpleMeterRegistry();
   private final Map<String, String> docOfChunk = new HashMap<>();
 
-  @BeforeAll
-  static void startBroker() {
-    kafka = EmbeddedKafka.start(brokerDir, 0);
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (kafka != null) {
-      kafka.close();
-    }
-  }
-
   @BeforeEach
   void start() throws Exception {
     // one broker for the class; each test has topics and groups of its own
-    settings = new KafkaSettings(kafka.bootstrapServers(), "fault" + (++testNumber) + ".");
+    settings = new KafkaSettings(KAFKA.bootstrapServers(), "fault" + (++testNumber) + ".");
     TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), (short) 1, Topics.ALL,
         Duration.ofSeconds(60));
     lucene = LuceneStore.open(dir.resolve("index"), "g1");

@@ -12,7 +12,6 @@ import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.ProtocolVersions;
 import io.ragstream.embedding.EmbeddingModel;
 import io.ragstream.embedding.EmbeddingModels;
-import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.auth.ApiKeys;
 import io.ragstream.runtime.http.HttpJson;
 import java.net.URI;
@@ -21,16 +20,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Document ACLs end to end on the embedded stack, with two keys of one tenant ({@code group:eng} and
@@ -51,29 +48,23 @@ class AclIT {
       + " cluster of tables reserved by the window.";
   private static final List<String> MODES = List.of("keyword", "vector", "hybrid");
 
-  @TempDir static Path dataDir;
+  // the same keys on both ports, as `up` reads them from the environment
+  @RegisterExtension
+  static final EmbeddedStackExtension STACK = new EmbeddedStackExtension().withEnvironment(
+      Map.of(ApiKeys.KEYS_ENV, ENG_KEY + "=" + TENANT + "|group:eng," + SALES_KEY + "=" + TENANT + "|group:sales,"
+          + UNPRIVILEGED_KEY + "=" + TENANT));
 
   private final HttpClient http = HttpClient.newHttpClient();
   private EmbeddedStack stack;
 
   @BeforeAll
   void start() throws Exception {
-    // the same keys on both ports, as `up` reads them from the environment
-    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), Metrics.registry(),
-        Map.of(ApiKeys.KEYS_ENV, ENG_KEY + "=" + TENANT + "|group:eng," + SALES_KEY + "=" + TENANT + "|group:sales,"
-            + UNPRIVILEGED_KEY + "=" + TENANT));
+    stack = STACK.stack();
     // through the ingest API, so the repeatable acl parameter is what sets the ACL
     assertThat(upload("eng-doc", ENG_TEXT, "acl=group:eng&acl=user:ann").statusCode()).isEqualTo(202);
     assertThat(upload("public-doc", PUBLIC_TEXT, null).statusCode()).isEqualTo(202);
     await().atMost(PATIENCE).until(() -> indexedChunks("eng-doc", ENG_KEY) > 0);
     await().atMost(PATIENCE).until(() -> indexedChunks("public-doc", SALES_KEY) > 0);
-  }
-
-  @AfterAll
-  void stop() {
-    if (stack != null) {
-      stack.close();
-    }
   }
 
   @Test
@@ -178,7 +169,7 @@ class AclIT {
         "{\"input\": [\"BLUEBIRD billing cluster\", \"lunch\"]}", SALES_KEY);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     JsonNode body = HttpJson.mapper().readTree(response.body());
-    String modelId = StackConfig.defaults(dataDir).modelId();
+    String modelId = STACK.config().modelId();
     assertThat(body.path("model").asText()).isEqualTo(modelId);
     assertThat(body.path("data")).hasSize(2);
     assertThat(body.path("usage").path("prompt_tokens").asInt()).isPositive();

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.ingest.source.DocumentPublisher;
-import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpJson;
 import io.ragstream.schemas.Topics;
 import java.io.ByteArrayOutputStream;
@@ -26,7 +25,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -34,6 +32,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -47,7 +46,8 @@ class OperationsIT {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
 
-  @TempDir static Path dataDir;
+  @RegisterExtension
+  static final EmbeddedStackExtension STACK = new EmbeddedStackExtension().withPublisher("operations-it");
   @TempDir static Path docs;
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -58,8 +58,8 @@ class OperationsIT {
 
   @BeforeAll
   void startStack() throws Exception {
-    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), Metrics.registry());
-    publisher = new DocumentPublisher(stack.kafkaSettings(), "operations-it");
+    stack = STACK.stack();
+    publisher = STACK.publisher();
     Path md = Fixtures.text(docs.resolve("ops-notes.md"), "# Lighthouse keeping\n\n## Lamps\n\n"
         + "Fresnel lenses focus the beam of a lighthouse lamp across the sea.\n\n## Logbooks\n\n"
         + "Keepers wrote the weather into the logbook every night.\n");
@@ -68,16 +68,6 @@ class OperationsIT {
     Path pdf = Files.write(docs.resolve("ops-broken.pdf"), garbage);
     notes = publisher.publishPaths(List.of(md), "default", null).getFirst().docId();
     broken = publisher.publishPaths(List.of(pdf), "default", null).getFirst().docId();
-  }
-
-  @AfterAll
-  void stopStack() {
-    if (publisher != null) {
-      publisher.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
   }
 
   @Test

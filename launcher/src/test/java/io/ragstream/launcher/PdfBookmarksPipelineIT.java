@@ -37,10 +37,10 @@ import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
 import org.apache.pdfbox.pdmodel.interactive.documentnavigation.outline.PDDocumentOutline;
 import org.apache.pdfbox.pdmodel.interactive.documentnavigation.outline.PDOutlineItem;
 import org.apache.pdfbox.pdmodel.interactive.documentnavigation.outline.PDOutlineNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -95,7 +95,8 @@ class PdfBookmarksPipelineIT {
     return f.append("        return base\n").toString();
   }
 
-  @TempDir static Path dataDir;
+  @RegisterExtension
+  static final EmbeddedStackExtension STACK = new EmbeddedStackExtension().withPublisher("pdf-bookmarks-it");
   @TempDir static Path docs;
 
   private final MeterRegistry metrics = Metrics.registry();
@@ -105,18 +106,8 @@ class PdfBookmarksPipelineIT {
 
   @BeforeAll
   void startStack() throws Exception {
-    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), metrics);
-    publisher = new DocumentPublisher(stack.kafkaSettings(), "pdf-bookmarks-it");
-  }
-
-  @AfterAll
-  void stopStack() {
-    if (publisher != null) {
-      publisher.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+    stack = STACK.stack();
+    publisher = STACK.publisher();
   }
 
   @Test

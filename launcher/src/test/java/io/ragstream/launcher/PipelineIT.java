@@ -32,13 +32,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -56,7 +56,8 @@ class PipelineIT {
   private static final String MD_BETA = "Beta section: deep sea octopus camouflage.";
   private static final String MD_BETA_NEW = "Beta section: quantum computing with superconducting qubits.";
 
-  @TempDir static Path dataDir;
+  @RegisterExtension
+  static final EmbeddedStackExtension STACK = new EmbeddedStackExtension().withPublisher("pipeline-it");
   @TempDir static Path docs;
 
   private final MeterRegistry metrics = Metrics.registry();
@@ -70,23 +71,13 @@ class PipelineIT {
 
   @BeforeAll
   void startStack() throws Exception {
-    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), metrics);
-    publisher = new DocumentPublisher(stack.kafkaSettings(), "pipeline-it");
+    stack = STACK.stack();
+    publisher = STACK.publisher();
     pdf = Fixtures.pdf(docs.resolve("report.pdf"), "Quarterly report", PDF_TEXT);
     docx = Fixtures.docx(docs.resolve("memo.docx"), "Internal memo", DOCX_TEXT);
     html = Fixtures.text(docs.resolve("page.html"), "<html><head><title>Puppies</title></head><body><h1>Training</h1>"
         + "<p>" + HTML_TEXT + "</p><script>var hidden = 'script text';</script></body></html>");
     markdown = Fixtures.text(docs.resolve("notes.md"), markdown(MD_BETA));
-  }
-
-  @AfterAll
-  void stopStack() {
-    if (publisher != null) {
-      publisher.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
   }
 
   @Test
@@ -205,11 +196,8 @@ class PipelineIT {
     double extracted = counter("ragstream.stage.records.in", "stage", "extract");
     double embedded = counter("ragstream.stage.records.in", "stage", "embedder");
     double indexed = counter("ragstream.indexer.chunks", "op", "upsert");
-    publisher.close();
     publisher = null;
-    stack.close();
-
-    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), metrics);
+    stack = STACK.restart();
 
     assertThat(topDocId(PDF_TEXT, "keyword")).isEqualTo(id(pdf)); // the index is intact right away
     assertThat(topDocId(MD_BETA_NEW, "hybrid")).isEqualTo(id(markdown));

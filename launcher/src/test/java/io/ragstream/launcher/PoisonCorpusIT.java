@@ -3,9 +3,7 @@ package io.ragstream.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.ingest.source.DocumentPublisher;
-import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpJson;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.DeadLetters;
@@ -46,10 +44,10 @@ import org.apache.poi.poifs.crypt.EncryptionInfo;
 import org.apache.poi.poifs.crypt.EncryptionMode;
 import org.apache.poi.poifs.crypt.Encryptor;
 import org.apache.poi.poifs.filesystem.POIFSFileSystem;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -61,7 +59,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PoisonCorpusIT {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
 
-  @TempDir static Path dataDir;
+  @RegisterExtension
+  static final EmbeddedStackExtension STACK = new EmbeddedStackExtension().withPublisher("poison-it");
   @TempDir static Path files;
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -70,18 +69,8 @@ class PoisonCorpusIT {
 
   @BeforeAll
   void startStack() throws Exception {
-    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), Metrics.registry());
-    publisher = new DocumentPublisher(stack.kafkaSettings(), "poison-it");
-  }
-
-  @AfterAll
-  void stopStack() {
-    if (publisher != null) {
-      publisher.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+    stack = STACK.stack();
+    publisher = STACK.publisher();
   }
 
   @Test

@@ -13,14 +13,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The query cache on the real stack (default: Caffeine, invalidated by the index-events topic): a repeated query is a
@@ -31,7 +29,8 @@ class QueryCacheIT {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
   private static final String QUERY = "lighthouse keeper logbook";
 
-  @TempDir static Path dataDir;
+  @RegisterExtension
+  static final EmbeddedStackExtension STACK = new EmbeddedStackExtension().withPublisher("query-cache-it");
 
   private final HttpClient http = HttpClient.newHttpClient();
   private EmbeddedStack stack;
@@ -39,18 +38,8 @@ class QueryCacheIT {
 
   @BeforeAll
   void start() throws Exception {
-    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), Metrics.registry());
-    publisher = new DocumentPublisher(stack.kafkaSettings(), "query-cache-it");
-  }
-
-  @AfterAll
-  void stop() {
-    if (publisher != null) {
-      publisher.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+    stack = STACK.stack();
+    publisher = STACK.publisher();
   }
 
   @Test

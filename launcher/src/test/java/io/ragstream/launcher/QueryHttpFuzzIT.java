@@ -5,21 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.ingest.source.DocumentPublisher;
-import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpJson;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every route of the query service (search GET and POST, answer, feedback, experiments, documents, health, ready,
@@ -32,7 +29,8 @@ class QueryHttpFuzzIT {
   private static final long SEED = 8;
   private static final int RANDOM_CASES = 400;
 
-  @TempDir static Path dataDir;
+  @RegisterExtension
+  static final EmbeddedStackExtension STACK = new EmbeddedStackExtension();
 
   private EmbeddedStack stack;
   private final List<String> failures = new ArrayList<>();
@@ -41,7 +39,7 @@ class QueryHttpFuzzIT {
 
   @BeforeAll
   void start() throws Exception {
-    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), Metrics.registry());
+    stack = STACK.stack();
     try (DocumentPublisher publisher = new DocumentPublisher(stack.kafkaSettings(), "fuzz-it")) {
       publisher.publish("fuzz-doc", "default", "text/plain", "fuzz.txt",
           "Glaciers carve fjords over thousands of years.".getBytes(StandardCharsets.UTF_8), Map.of());
@@ -55,13 +53,6 @@ class QueryHttpFuzzIT {
     failures.clear();
     fiveHundreds = 0;
     sent = 0;
-  }
-
-  @AfterAll
-  void stop() {
-    if (stack != null) {
-      stack.close();
-    }
   }
 
   @Test

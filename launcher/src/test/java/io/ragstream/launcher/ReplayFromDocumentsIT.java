@@ -19,7 +19,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,14 +29,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /**
@@ -58,7 +56,8 @@ class ReplayFromDocumentsIT {
       + ", from documents\\): (\\d+) documents, (\\d+) chunks from \\d+ records; expected (\\d+) documents,"
       + " (\\d+) chunks; served g1: (\\d+) documents, (\\d+) chunks");
 
-  @TempDir static Path dataDir;
+  @RegisterExtension
+  static final EmbeddedStackExtension STACK = new EmbeddedStackExtension().withPublisher("replay-it");
 
   private final MeterRegistry metrics = Metrics.registry();
   private final HttpClient http = HttpClient.newHttpClient();
@@ -67,18 +66,8 @@ class ReplayFromDocumentsIT {
 
   @BeforeAll
   void startStack() throws Exception {
-    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), metrics);
-    publisher = new DocumentPublisher(stack.kafkaSettings(), "replay-it");
-  }
-
-  @AfterAll
-  void stopStack() {
-    if (publisher != null) {
-      publisher.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+    stack = STACK.stack();
+    publisher = STACK.publisher();
   }
 
   @Test
@@ -148,7 +137,7 @@ class ReplayFromDocumentsIT {
     await().atMost(PATIENCE).until(() -> during.size() >= 6); // the replay starts with writes well under way
 
     CommandResult replay = run("replay", "--from", "documents", "--generation", "g2", "--model", NEW_MODEL,
-        "--data-dir", dataDir.toString(), "--bootstrap", stack.bootstrapServers());
+        "--data-dir", STACK.dataDir().toString(), "--bootstrap", stack.bootstrapServers());
 
     assertThat(replay.exitCode()).as(replay.output()).isZero();
     Matcher report = REPORT.matcher(replay.output());
@@ -183,7 +172,7 @@ class ReplayFromDocumentsIT {
     assertThat(failures).as("query failures during replay and swap (%d queries)", queries.get()).isEmpty();
     assertThat(queries.get()).isGreaterThan(30);
 
-    LuceneGenerations generations = new LuceneGenerations(dataDir.resolve("index"));
+    LuceneGenerations generations = new LuceneGenerations(STACK.dataDir().resolve("index"));
     assertThat(generations.current()).contains("g2");
     long expectedDocs = 1 + 8 + during.size() + 1; // castles, before-*, during-*, after-swap
     await().atMost(PATIENCE).untilAsserted(() -> {
@@ -204,7 +193,7 @@ class ReplayFromDocumentsIT {
 
     // The old generation stays until dropped, and can be dropped once nothing here writes or serves it.
     assertThat(generations.list()).contains("g1", "g2");
-    CommandResult drop = run("generations", "drop", "g1", "--data-dir", dataDir.toString());
+    CommandResult drop = run("generations", "drop", "g1", "--data-dir", STACK.dataDir().toString());
     assertThat(drop.exitCode()).as(drop.output()).isZero();
     assertThat(generations.list()).containsExactly("g2");
     assertThat(search("wexlotrin", "vector")).extracting(r -> r.path("docId").asText()).contains("after-swap");
@@ -213,8 +202,8 @@ class ReplayFromDocumentsIT {
   @Test
   @Order(2)
   void replayFromChunksBackToTheEmbeddersModelIsFollowedByIndexerAndQueries() throws Exception {
-    CommandResult replay = run("replay", "--from", "chunks", "--generation", "g3", "--data-dir", dataDir.toString(),
-        "--bootstrap", stack.bootstrapServers());
+    CommandResult replay = run("replay", "--from", "chunks", "--generation", "g3", "--data-dir",
+        STACK.dataDir().toString(), "--bootstrap", stack.bootstrapServers());
 
     assertThat(replay.exitCode()).as(replay.output()).isZero();
     assertThat(replay.output()).contains("swapped: now serving g3");
@@ -223,7 +212,7 @@ class ReplayFromDocumentsIT {
     awaitTop("quornhedge", "keyword", "after-g3");
     awaitTop("tidal pools quornhedge after the second swap", "vector", "after-g3");
     assertThat(search("snorvath", "keyword")).isEmpty();
-    LuceneGenerations generations = new LuceneGenerations(dataDir.resolve("index"));
+    LuceneGenerations generations = new LuceneGenerations(STACK.dataDir().resolve("index"));
     try (LuceneReadOnlySearcher g3 = LuceneStore.openReadOnly(generations.directory("g3"))) {
       assertThat(g3.modelId()).contains("all-minilm-l6-v2");
       assertThat(g3.chunksOfDocument("after-swap", "default")).as("carried over from g2's topic state")

@@ -56,7 +56,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /**
@@ -72,7 +72,8 @@ class SecurityIT {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
   private static final String KEYS = "acme-key=acme,globex-key=globex|group:eng";
 
-  @TempDir static Path dataDir;
+  @RegisterExtension
+  static final EmbeddedStackExtension STACK = new EmbeddedStackExtension().withPublisher("security-it");
 
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final List<String> good = new ArrayList<>();
@@ -86,12 +87,12 @@ class SecurityIT {
 
   @BeforeAll
   void start() throws Exception {
-    StackConfig config = StackConfig.defaults(dataDir).withEphemeralPorts();
-    stack = EmbeddedStack.start(config, Metrics.registry());
-    publisher = new DocumentPublisher(stack.kafkaSettings(), "security-it");
+    StackConfig config = STACK.config();
+    stack = STACK.stack();
+    publisher = STACK.publisher();
     ApiKeys keys = ApiKeys.fromEnvironment(Map.of(ApiKeys.KEYS_ENV, KEYS));
     keyedIngest = new IngestHttpServer(0, publisher, config.maxUploadBytes(), keys, BrowserGuard.allowing(Set.of()));
-    keyedSearcher = GenerationSwitchingSearcher.open(new LuceneGenerations(dataDir.resolve("index")),
+    keyedSearcher = GenerationSwitchingSearcher.open(new LuceneGenerations(STACK.dataDir().resolve("index")),
         config.generation(), Map.of(), LuceneReadOnlySearcher.DEFAULT_REFRESH_INTERVAL);
     keyedSearch = new SearchService(keyedSearcher, EmbeddingModels.load(config.modelId(), OnnxOptions.forQueries()),
         SearchConfig.defaults(), Metrics.registry());
@@ -102,8 +103,8 @@ class SecurityIT {
 
   @AfterAll
   void stop() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {keyedQuery, keyedOperations, keyedSearch, keyedSearcher, keyedIngest,
-        publisher, stack}) {
+    // the publisher and the stack close after this, in the extension
+    for (AutoCloseable c : new AutoCloseable[] {keyedQuery, keyedOperations, keyedSearch, keyedSearcher, keyedIngest}) {
       if (c != null) {
         c.close();
       }
@@ -237,7 +238,8 @@ class SecurityIT {
     });
 
     // the CLI attaches metadata the same way
-    Path file = java.nio.file.Files.writeString(dataDir.resolve("egret.txt"), "The egret fishes in the shallows.");
+    Path file = java.nio.file.Files.writeString(STACK.dataDir().resolve("egret.txt"),
+        "The egret fishes in the shallows.");
     run("publish", "--bootstrap", stack.bootstrapServers(), "--id", "egret", "--meta", "team=green", file.toString());
     await().atMost(PATIENCE).untilAsserted(() -> assertThat(filtered("egret", "green")).containsExactly("egret"));
     assertThat(filtered("egret", "blue")).isEmpty();
@@ -297,10 +299,10 @@ class SecurityIT {
 
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     CommandLine cli = new CommandLine(new Ragstream()).setErr(new java.io.PrintWriter(err, true));
-    int code = cli.execute("generations", "drop", "../..", "--data-dir", dataDir.toString());
+    int code = cli.execute("generations", "drop", "../..", "--data-dir", STACK.dataDir().toString());
     assertThat(code).isNotZero();
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("generation must be");
-    assertThat(dataDir.resolve("index")).exists();
+    assertThat(STACK.dataDir().resolve("index")).exists();
   }
 
   @Test

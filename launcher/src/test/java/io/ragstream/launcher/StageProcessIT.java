@@ -3,7 +3,7 @@ package io.ragstream.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ragstream.runtime.kafka.EmbeddedKafka;
+import io.ragstream.runtime.kafka.EmbeddedKafkaExtension;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,9 +21,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,18 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StageProcessIT {
   private static final Pattern READY = Pattern.compile("ragstream stage (\\S+) ready on port (\\d+)");
-  @TempDir static Path kafkaDir;
-  static EmbeddedKafka kafka;
-
-  @BeforeAll
-  static void startKafka() {
-    kafka = EmbeddedKafka.start(kafkaDir, 0);
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
-  }
+  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
   @Test
   void statusStageServesHealthReadyMetricsAndStopsWithZeroOnSigterm(@TempDir Path dataDir) throws Exception {
@@ -106,7 +94,7 @@ class StageProcessIT {
     ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
         .filter(a -> a.startsWith("--") || a.startsWith("-Djava.io.tmpdir")).forEach(command::add);
     command.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"),
-        Ragstream.class.getName(), "stage", name, "--bootstrap", kafka.bootstrapServers(), "--data-dir",
+        Ragstream.class.getName(), "stage", name, "--bootstrap", KAFKA.bootstrapServers(), "--data-dir",
         dataDir.toString(), "--port", "0"));
     command.addAll(List.of(extra));
     return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();

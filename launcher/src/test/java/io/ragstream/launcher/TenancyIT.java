@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.ingest.source.DocumentPublisher;
-import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpJson;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -13,15 +12,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two tenants with overlapping content on one stack: nothing of tenant A ever reaches tenant B (or the default
@@ -35,14 +32,15 @@ class TenancyIT {
   private static final String B_SECRET = "Globex layoffs codename MARIGOLD start in June.";
   private static final List<String> MODES = List.of("keyword", "vector", "hybrid");
 
-  @TempDir static Path dataDir;
+  @RegisterExtension
+  static final EmbeddedStackExtension STACK = new EmbeddedStackExtension();
 
   private final HttpClient http = HttpClient.newHttpClient();
   private EmbeddedStack stack;
 
   @BeforeAll
   void start() throws Exception {
-    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), Metrics.registry());
+    stack = STACK.stack();
     try (DocumentPublisher publisher = new DocumentPublisher(stack.kafkaSettings(), "tenancy-it")) {
       publish(publisher, "a-shared", "tenant-a", SHARED);
       publish(publisher, "a-secret", "tenant-a", A_SECRET + " " + SHARED);
@@ -54,13 +52,6 @@ class TenancyIT {
       for (String doc : List.of(prefix + "-shared", prefix + "-secret")) {
         await().atMost(PATIENCE).until(() -> indexedChunks(doc, tenant) > 0);
       }
-    }
-  }
-
-  @AfterAll
-  void stop() {
-    if (stack != null) {
-      stack.close();
     }
   }
 

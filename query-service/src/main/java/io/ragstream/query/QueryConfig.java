@@ -1,7 +1,7 @@
 package io.ragstream.query;
 
 import io.ragstream.embedding.ModelSettings;
-import io.ragstream.indexer.IndexerConfig;
+import io.ragstream.indexer.store.GenerationSetting;
 import io.ragstream.query.answer.Answerers;
 import io.ragstream.runtime.auth.ApiKeys;
 import io.ragstream.runtime.auth.AuthSettings;
@@ -125,7 +125,7 @@ public record QueryConfig(int port, String modelId, SearchConfig search, QueryCa
   private static List<Setting> all() {
     List<Setting> all = new ArrayList<>(CommonSettings.ALL);
     all.add(ModelSettings.MODEL);
-    all.add(IndexerConfig.GENERATION);
+    all.add(GenerationSetting.GENERATION);
     all.addAll(SETTINGS);
     return List.copyOf(all);
   }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.runtime.auth.ApiKeys;
 import io.ragstream.runtime.auth.BrowserGuard;
 import io.ragstream.runtime.http.HttpJson;
-import io.ragstream.runtime.kafka.EmbeddedKafka;
+import io.ragstream.runtime.kafka.EmbeddedKafkaExtension;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
 import io.ragstream.schemas.SerdeSettings;
@@ -21,7 +21,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +32,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -41,8 +40,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class IngestHttpServerIT {
   private static final long MAX_BODY = 64 * 1024;
 
-  @TempDir static Path dataDir;
-  private static EmbeddedKafka kafka;
+  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
   private static DocumentPublisher publisher;
   private static IngestHttpServer server;
   private static IngestHttpServer keyed;
@@ -50,10 +48,9 @@ class IngestHttpServerIT {
 
   @BeforeAll
   static void start() throws Exception {
-    kafka = EmbeddedKafka.start(dataDir, 0);
-    TopicAdmin.ensureTopics(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX, (short) 1, Topics.ALL,
+    TopicAdmin.ensureTopics(KAFKA.bootstrapServers(), Topics.DEFAULT_PREFIX, (short) 1, Topics.ALL,
         Duration.ofSeconds(30));
-    publisher = new DocumentPublisher(new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX), "it");
+    publisher = new DocumentPublisher(new KafkaSettings(KAFKA.bootstrapServers(), Topics.DEFAULT_PREFIX), "it");
     server = new IngestHttpServer(0, publisher, MAX_BODY, ApiKeys.open(), BrowserGuard.allowing(Set.of()));
     keyed = new IngestHttpServer(0, publisher, MAX_BODY,
         ApiKeys.fromEnvironment(Map.of(ApiKeys.KEYS_ENV, "acme-key=acme,globex-key=globex|group:eng")),
@@ -65,7 +62,6 @@ class IngestHttpServerIT {
     server.close();
     keyed.close();
     publisher.close();
-    kafka.close();
   }
 
   @Test
@@ -280,7 +276,7 @@ class IngestHttpServerIT {
    * request is acknowledged, so what was accepted is there and what was refused never will be.
    */
   private static List<IngestRequest> readIngest(String docId, int expectedAtMost) {
-    var settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
+    var settings = new KafkaSettings(KAFKA.bootstrapServers(), Topics.DEFAULT_PREFIX);
     var props = settings.consumer("it-read", "it-read", 100);
     props.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG);
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {

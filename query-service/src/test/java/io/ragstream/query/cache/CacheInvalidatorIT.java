@@ -5,7 +5,7 @@ import static io.ragstream.query.cache.CaffeineQueryCacheTest.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ragstream.runtime.kafka.CheckedProducer;
-import io.ragstream.runtime.kafka.EmbeddedKafka;
+import io.ragstream.runtime.kafka.EmbeddedKafkaExtension;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
 import io.ragstream.schemas.SerdeSettings;
@@ -13,38 +13,27 @@ import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.IndexEvent;
 import io.ragstream.schemas.avro.IndexEventKind;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The index-events consumer on a real (in-JVM) Kafka broker, for the in-process and the shared (Redis) cache. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CacheInvalidatorIT {
-  @TempDir static Path dir;
+  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
-  private EmbeddedKafka kafka;
   private KafkaSettings settings;
 
   @BeforeAll
   void start() throws Exception {
-    kafka = EmbeddedKafka.start(dir, 0);
-    settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
+    settings = new KafkaSettings(KAFKA.bootstrapServers(), Topics.DEFAULT_PREFIX);
     TopicAdmin.ensureTopics(settings.bootstrap(), settings.topicPrefix(), (short) 1, Topics.ALL,
         Duration.ofSeconds(60));
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    if (kafka != null) {
-      kafka.close();
-    }
   }
 
   @Test
