@@ -8,6 +8,7 @@ import io.ragstream.embedder.BatchEmbedder;
 import io.ragstream.embedder.EmbedderConfig;
 import io.ragstream.embedder.EmbedderMetrics;
 import io.ragstream.embedding.EmbeddingModels;
+import io.ragstream.embedding.ExecutionProvider;
 import io.ragstream.embedding.OnnxEmbeddingModel;
 import io.ragstream.embedding.OnnxOptions;
 import java.io.PrintStream;
@@ -41,21 +42,34 @@ public final class EmbedBenchmark {
     }
   }
 
-  /** Runs every system for the fp32 model id and its int8 twin; returns the rows in the order printed. */
+  /**
+   * Runs every system for the fp32 model id and its int8 twin; returns the rows in the order printed. (a) and (c)
+   * run on the provider of {@code config.onnx()} (a GPU with {@code --device cuda}); langchain4j's in-process
+   * models (b) always run on the CPU.
+   */
   public List<Row> run(String fp32Model, String int8Model, EmbedderConfig config) {
+    OnnxOptions d = OnnxOptions.defaults();
+    OnnxOptions plainOptions = new OnnxOptions(d.intraOpThreads(), d.interOpThreads(), d.optimization(),
+        config.onnx().provider(), d.spinning(), config.onnx().strictProvider());
     for (String modelId : List.of(fp32Model, int8Model)) {
       String precision = modelId.endsWith("-q") ? "int8" : "fp32";
-      try (OnnxEmbeddingModel plain = EmbeddingModels.load(modelId, OnnxOptions.defaults())) {
-        measure("(a) plain ONNX Runtime loop, batch " + PLAIN_BATCH, precision, texts -> plainLoop(plain, texts));
+      try (OnnxEmbeddingModel plain = EmbeddingModels.load(modelId, plainOptions)) {
+        measure("(a) plain ONNX Runtime loop, batch " + PLAIN_BATCH + on(plain), precision,
+            texts -> plainLoop(plain, texts));
       }
       measure("(b) langchain4j embedAll", precision, langchain4j(precision));
       try (OnnxEmbeddingModel model = EmbeddingModels.load(modelId, config.onnx());
           BatchEmbedder embedder = new BatchEmbedder(model, config,
               new EmbedderMetrics(new SimpleMeterRegistry(), modelId))) {
-        measure("(c) ragstream embedder", precision, embedder::embed);
+        measure("(c) ragstream embedder" + on(model), precision, embedder::embed);
       }
     }
     return List.copyOf(rows);
+  }
+
+  /** Nothing on the CPU (the usual case, labels unchanged), else the provider the session really runs on. */
+  private static String on(OnnxEmbeddingModel model) {
+    return model.provider() == ExecutionProvider.CPU ? "" : " [" + model.provider() + "]";
   }
 
   /** The plain loop: fixed-size batches in input order, one call at a time. */

@@ -39,13 +39,17 @@ final class BenchEmbedCommand implements Callable<Integer> {
   @Option(names = "--intra-op-threads", description = "ONNX Runtime threads per call (default: the embedder's)")
   Integer intraOpThreads;
 
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda-strict: where (a) and (c) run,"
+      + " with the device's batch defaults (default: ${DEFAULT-VALUE})")
+  String device;
+
   @Override
   public Integer call() throws Exception {
     if (!model.equals("all-minilm-l6-v2")) {
       // langchain4j's baselines exist for MiniLM only; comparing another model would compare different networks
       throw new IllegalArgumentException("the langchain4j comparison exists for all-minilm-l6-v2 only, not " + model);
     }
-    EmbedderConfig config = EmbedderConfig.defaults();
+    EmbedderConfig config = EmbedderConfig.defaults(device);
     if (parallelism != null) {
       config = config.withParallelism(parallelism);
     }

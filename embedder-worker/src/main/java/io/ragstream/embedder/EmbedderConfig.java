@@ -45,6 +45,22 @@ public record EmbedderConfig(int maxBatchTokens, int maxBatchSize, Duration maxW
         OnnxOptions.defaults().withIntraOpThreads(1));
   }
 
+  /**
+   * Defaults for a device as named by the {@code embedder.device} setting ({@link OnnxOptions#DEVICES}). On a GPU
+   * a call should fill the device: batches of up to 32k padded tokens (256 chunks of 128 tokens) and two calls in
+   * flight, so that one call's tokenising, copying and pooling on the host overlaps the other's kernels; a Kafka
+   * transaction then takes 2,048 chunks so a poll feeds several such calls. If CUDA turns out to be unavailable
+   * and {@code cuda} falls back to the CPU, these large batches still work, only less cache-friendly.
+   */
+  public static EmbedderConfig defaults(String device) {
+    EmbedderConfig cpu = defaults();
+    OnnxOptions onnx = cpu.onnx().withDevice(device);
+    if (onnx.provider() == io.ragstream.embedding.ExecutionProvider.CPU) {
+      return cpu.withOnnx(onnx);
+    }
+    return new EmbedderConfig(32_768, 512, cpu.maxWait(), cpu.minFetchBytes(), 2048, 2, onnx);
+  }
+
   /** The same settings with other session options. */
   public EmbedderConfig withOnnx(OnnxOptions other) {
     return new EmbedderConfig(maxBatchTokens, maxBatchSize, maxWait, minFetchBytes, maxPollRecords, parallelism, other);

@@ -1,6 +1,7 @@
 package io.ragstream.embedder;
 
 import io.ragstream.embedding.ModelSettings;
+import io.ragstream.embedding.OnnxOptions;
 import io.ragstream.runtime.config.CommonSettings;
 import io.ragstream.runtime.config.Setting;
 import io.ragstream.runtime.config.Settings;
@@ -24,18 +25,26 @@ public record EmbedderStageConfig(String instance, String modelId, Path cacheDir
     int port) {
   private static final EmbedderConfig D = EmbedderConfig.defaults();
 
-  public static final Setting MAX_BATCH_TOKENS = Setting.integer("embedder.max-batch-tokens", D.maxBatchTokens(), 1,
-      1 << 20, "padded tokens (texts x longest text) per inference call");
-  public static final Setting MAX_BATCH_SIZE = Setting.integer("embedder.max-batch-size", D.maxBatchSize(), 1,
-      100_000, "texts per inference call at most");
+  private static final EmbedderConfig GPU = EmbedderConfig.defaults("cuda");
+
+  public static final Setting DEVICE = Setting.choice("embedder.device", "cpu", OnnxOptions.DEVICES,
+      "where the model runs: cpu; cuda (needs the -Pgpu build and an NVIDIA GPU, else falls back to the CPU with a"
+          + " WARN); cuda-strict (fails to start instead of falling back)");
+  public static final Setting MAX_BATCH_TOKENS = Setting.integer("embedder.max-batch-tokens", null, 1, 1 << 20,
+      "padded tokens (texts x longest text) per inference call (default: " + D.maxBatchTokens() + " on cpu, "
+          + GPU.maxBatchTokens() + " on cuda)");
+  public static final Setting MAX_BATCH_SIZE = Setting.integer("embedder.max-batch-size", null, 1, 100_000,
+      "texts per inference call at most (default: " + D.maxBatchSize() + " on cpu, " + GPU.maxBatchSize()
+          + " on cuda)");
   public static final Setting MAX_WAIT = Setting.duration("embedder.max-wait", D.maxWait(), Duration.ZERO,
       Duration.ofSeconds(30), "longest the broker holds a fetch to fill a batch (fetch.max.wait.ms)");
   public static final Setting MIN_FETCH_BYTES = Setting.integer("embedder.min-fetch-bytes", D.minFetchBytes(), 1,
       64 << 20, "bytes the broker gathers before answering a fetch early (fetch.min.bytes)");
-  public static final Setting MAX_POLL = Setting.integer("embedder.max-poll-records", D.maxPollRecords(), 1,
-      100_000, "chunks per Kafka transaction");
+  public static final Setting MAX_POLL = Setting.integer("embedder.max-poll-records", null, 1, 100_000,
+      "chunks per Kafka transaction (default: " + D.maxPollRecords() + " on cpu, " + GPU.maxPollRecords()
+          + " on cuda)");
   public static final Setting PARALLELISM = Setting.integer("embedder.parallelism", null, 1, 1024,
-      "inference calls in flight at once (default: the physical cores)");
+      "inference calls in flight at once (default: the physical cores on cpu, " + GPU.parallelism() + " on cuda)");
   public static final Setting INTRA_OP_THREADS = Setting.integer("embedder.intra-op-threads", D.onnx()
       .intraOpThreads(), 1, 1024, "ONNX Runtime threads per inference call");
   public static final Setting CACHE = Setting.bool("embedder.cache", true,
@@ -43,7 +52,7 @@ public record EmbedderStageConfig(String instance, String modelId, Path cacheDir
   public static final Setting PORT = Setting.integer("embedder.port", 0, 0, 65_535,
       "health and metrics port of `stage embedder` (0: any free port)");
 
-  public static final List<Setting> SETTINGS = List.of(MAX_BATCH_TOKENS, MAX_BATCH_SIZE, MAX_WAIT, MIN_FETCH_BYTES,
+  public static final List<Setting> SETTINGS = List.of(DEVICE, MAX_BATCH_TOKENS, MAX_BATCH_SIZE, MAX_WAIT, MIN_FETCH_BYTES,
       MAX_POLL, PARALLELISM, INTRA_OP_THREADS, CACHE, PORT);
 
   public static final List<Setting> ALL = all();
@@ -55,10 +64,15 @@ public record EmbedderStageConfig(String instance, String modelId, Path cacheDir
   }
 
   public static EmbedderStageConfig from(Settings settings, Map<String, String> env) {
-    EmbedderConfig batching = new EmbedderConfig(settings.integer(MAX_BATCH_TOKENS), settings.integer(MAX_BATCH_SIZE),
-        settings.duration(MAX_WAIT), settings.integer(MIN_FETCH_BYTES), settings.integer(MAX_POLL),
-        settings.optional(PARALLELISM).map(Integer::parseInt).orElse(D.parallelism()),
-        D.onnx().withIntraOpThreads(settings.integer(INTRA_OP_THREADS)));
+    // the batch shape's defaults depend on the device: a GPU wants far larger calls than a CPU's caches
+    EmbedderConfig d = EmbedderConfig.defaults(settings.string(DEVICE));
+    EmbedderConfig batching = new EmbedderConfig(
+        settings.optional(MAX_BATCH_TOKENS).map(Integer::parseInt).orElse(d.maxBatchTokens()),
+        settings.optional(MAX_BATCH_SIZE).map(Integer::parseInt).orElse(d.maxBatchSize()),
+        settings.duration(MAX_WAIT), settings.integer(MIN_FETCH_BYTES),
+        settings.optional(MAX_POLL).map(Integer::parseInt).orElse(d.maxPollRecords()),
+        settings.optional(PARALLELISM).map(Integer::parseInt).orElse(d.parallelism()),
+        d.onnx().withIntraOpThreads(settings.integer(INTRA_OP_THREADS)));
     Path cache = settings.bool(CACHE) ? settings.path(CommonSettings.DATA_DIR).resolve("embedding-cache") : null;
     return new EmbedderStageConfig(CommonSettings.instance(settings, env), settings.string(ModelSettings.MODEL),
         cache, batching, settings.integer(PORT));

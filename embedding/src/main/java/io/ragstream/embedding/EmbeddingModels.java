@@ -42,7 +42,22 @@ public final class EmbeddingModels {
           Pooling.CLS,
           "Represent this sentence for searching relevant passages: ");
 
-  private static final List<ModelSpec> KNOWN = List.of(ALL_MINILM_L6_V2, ALL_MINILM_L6_V2_Q, BGE_SMALL_EN_V15);
+  /**
+   * The int8-quantised twin of {@link #BGE_SMALL_EN_V15} (langchain4j's bge-small-en-v15-q jar): same tokenizer,
+   * pooling and query instruction; about 2.5 times the fp32 model's speed on a CPU with int8 dot products.
+   */
+  public static final ModelSpec BGE_SMALL_EN_V15_Q =
+      new ModelSpec(
+          "bge-small-en-v1.5-q",
+          "bge-small-en-v1.5-q.onnx",
+          "bge-small-en-v1.5-q-tokenizer.json",
+          384,
+          512,
+          Pooling.CLS,
+          BGE_SMALL_EN_V15.queryInstruction());
+
+  private static final List<ModelSpec> KNOWN =
+      List.of(ALL_MINILM_L6_V2, ALL_MINILM_L6_V2_Q, BGE_SMALL_EN_V15, BGE_SMALL_EN_V15_Q);
 
   private EmbeddingModels() {}
 

@@ -2,6 +2,7 @@ package io.ragstream.embedding;
 
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -15,9 +16,14 @@ import java.util.Objects;
  * @param provider where the graph runs; {@link ExecutionProvider#CUDA} falls back to the CPU when unavailable
  * @param spinning whether idle intra-op threads spin-wait for the next operator instead of sleeping: faster for a
  *     stream of batches, wasted cores in a process that does other work between short runs
+ * @param strictProvider whether a {@link ExecutionProvider#CUDA} session that cannot be created is an error
+ *     ({@link EmbeddingException}) instead of a CPU session with a WARN line
  */
-public record OnnxOptions(
-    int intraOpThreads, int interOpThreads, String optimization, ExecutionProvider provider, boolean spinning) {
+public record OnnxOptions(int intraOpThreads, int interOpThreads, String optimization, ExecutionProvider provider,
+    boolean spinning, boolean strictProvider) {
+
+  /** The values of the {@code device} setting: {@code cpu}, {@code cuda} (CPU fallback), {@code cuda-strict}. */
+  public static final List<String> DEVICES = List.of("cpu", "cuda", "cuda-strict");
 
   public OnnxOptions {
     if (intraOpThreads < 1) {
@@ -28,6 +34,12 @@ public record OnnxOptions(
     }
     optimization = parse(optimization).name();
     Objects.requireNonNull(provider, "provider");
+  }
+
+  /** Options that fall back to the CPU when the provider is unavailable. */
+  public OnnxOptions(int intraOpThreads, int interOpThreads, String optimization, ExecutionProvider provider,
+      boolean spinning) {
+    this(intraOpThreads, interOpThreads, optimization, provider, spinning, false);
   }
 
   /** Options with spinning threads, ONNX Runtime's default. */
@@ -60,14 +72,34 @@ public record OnnxOptions(
     return new OnnxOptions(1, 1, OptLevel.ALL_OPT.name(), ExecutionProvider.CPU, false);
   }
 
-  /** The same settings on another execution provider. */
+  /** The same settings on another execution provider (falling back to the CPU where it is unavailable). */
   public OnnxOptions withProvider(ExecutionProvider other) {
-    return new OnnxOptions(intraOpThreads, interOpThreads, optimization, other, spinning);
+    return new OnnxOptions(intraOpThreads, interOpThreads, optimization, other, spinning, false);
+  }
+
+  /**
+   * The same settings on the device named as in the {@code embedder.device} setting: {@code cpu}; {@code cuda},
+   * which falls back to the CPU with a WARN line when CUDA is unavailable (a misconfigured GPU node still embeds);
+   * {@code cuda-strict}, which fails instead (a GPU node that silently runs at CPU speed would fall behind unseen).
+   *
+   * @throws IllegalArgumentException naming the value and the known devices
+   */
+  public OnnxOptions withDevice(String device) {
+    String name = device == null ? "" : device.trim().toLowerCase(Locale.ROOT);
+    return switch (name) {
+      case "cpu" -> new OnnxOptions(intraOpThreads, interOpThreads, optimization, ExecutionProvider.CPU, spinning,
+          false);
+      case "cuda" -> new OnnxOptions(intraOpThreads, interOpThreads, optimization, ExecutionProvider.CUDA, spinning,
+          false);
+      case "cuda-strict" -> new OnnxOptions(intraOpThreads, interOpThreads, optimization, ExecutionProvider.CUDA,
+          spinning, true);
+      default -> throw new IllegalArgumentException("unknown device '" + device + "'; known: " + DEVICES);
+    };
   }
 
   /** The same settings with another intra-op thread count. */
   public OnnxOptions withIntraOpThreads(int threads) {
-    return new OnnxOptions(threads, interOpThreads, optimization, provider, spinning);
+    return new OnnxOptions(threads, interOpThreads, optimization, provider, spinning, strictProvider);
   }
 
   /** The optimisation level as ONNX Runtime's enum. */

@@ -13,7 +13,12 @@ final class OnnxSessions {
 
   private OnnxSessions() {}
 
-  /** A session for the graph; the provider that was actually used is returned with it. */
+  /**
+   * A session for the graph; the provider that was actually used is returned with it and named in one INFO line.
+   *
+   * @throws EmbeddingException if CUDA was asked for strictly ({@link OnnxOptions#strictProvider()}) and is
+   *     unavailable
+   */
   static Created create(OrtEnvironment env, String modelId, byte[] onnxModel, OnnxOptions options)
       throws OrtException {
     if (options.provider() == ExecutionProvider.CUDA) {
@@ -21,16 +26,26 @@ final class OnnxSessions {
       if (unavailable == null) {
         try (OrtSession.SessionOptions opts = cpuOptions(options)) {
           opts.addCUDA(0);
-          return new Created(env.createSession(onnxModel, opts), ExecutionProvider.CUDA);
+          Created created = new Created(env.createSession(onnxModel, opts), ExecutionProvider.CUDA);
+          LOG.info("{}: ONNX Runtime execution provider CUDA (device 0; operators CUDA lacks run on the CPU),"
+              + " optimisation {}", modelId, options.optimization());
+          return created;
         } catch (OrtException e) {
           unavailable = e.getMessage(); // e.g. the GPU build is present but no device or driver is
         }
+      }
+      if (options.strictProvider()) {
+        throw new EmbeddingException(modelId + ": CUDA execution provider requested (device cuda-strict) but"
+            + " unavailable: " + unavailable, null);
       }
       LOG.warn("{}: CUDA execution provider requested but unavailable ({}); falling back to CPU with {} intra-op"
           + " threads", modelId, unavailable, options.intraOpThreads());
     }
     try (OrtSession.SessionOptions opts = cpuOptions(options)) {
-      return new Created(env.createSession(onnxModel, opts), ExecutionProvider.CPU);
+      Created created = new Created(env.createSession(onnxModel, opts), ExecutionProvider.CPU);
+      LOG.info("{}: ONNX Runtime execution provider CPU, {} intra-op thread(s) per call, optimisation {}", modelId,
+          options.intraOpThreads(), options.optimization());
+      return created;
     }
   }
 

@@ -13,6 +13,8 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class EmbeddingModelTest {
 
@@ -208,12 +210,13 @@ class EmbeddingModelTest {
         .hasMessageContaining("all-minilm-l6-v2-q");
     assertThat(EmbeddingModels.known())
         .extracting(ModelSpec::id)
-        .containsExactly("all-minilm-l6-v2", "all-minilm-l6-v2-q", "bge-small-en-v1.5");
+        .containsExactly("all-minilm-l6-v2", "all-minilm-l6-v2-q", "bge-small-en-v1.5", "bge-small-en-v1.5-q");
   }
 
-  @Test
-  void bgeSmallPoolsTheClsTokenAndInstructsQueries() {
-    ModelSpec bge = EmbeddingModels.spec("bge-small-en-v1.5");
+  @ParameterizedTest
+  @ValueSource(strings = {"bge-small-en-v1.5", "bge-small-en-v1.5-q"})
+  void bgeSmallPoolsTheClsTokenAndInstructsQueries(String id) {
+    ModelSpec bge = EmbeddingModels.spec(id);
 
     assertThat(bge.pooling()).isEqualTo(Pooling.CLS);
     assertThat(bge.maxTokens()).isEqualTo(512);
@@ -241,6 +244,46 @@ class EmbeddingModelTest {
       assertThat(gpu.provider()).isEqualTo(ExecutionProvider.CPU);
       assertThat(gpu.embedQuery(EXAMPLE)).containsExactly(model.embedQuery(EXAMPLE), within(1e-5f));
     }
+  }
+
+  @Test
+  void theInt8BgeStaysCloseToItsFp32Twin() {
+    List<String> texts = List.of("Cats are carnivores: they eat meat such as mice, birds and fish.", EXAMPLE,
+        "Vitamin D deficiency is associated with an increased risk of respiratory infections.");
+    try (EmbeddingModel fp32 = EmbeddingModels.load("bge-small-en-v1.5");
+        EmbeddingModel int8 = EmbeddingModels.load("bge-small-en-v1.5-q")) {
+      float[][] a = fp32.embedAll(texts);
+      float[][] b = int8.embedAll(texts);
+      for (int i = 0; i < texts.size(); i++) {
+        // quantisation moves a vector a little, never to another text's place
+        assertThat(dot(a[i], b[i])).as(texts.get(i)).isGreaterThan(0.95);
+        assertThat(dot(a[i], b[i])).isGreaterThan(dot(a[i], b[(i + 1) % texts.size()]));
+      }
+    }
+  }
+
+  @Test
+  void cudaAskedForStrictlyWithoutAGpuFailsNamingTheReason() {
+    OnnxOptions strict = OnnxOptions.defaults().withDevice("cuda-strict");
+    assertThat(strict.provider()).isEqualTo(ExecutionProvider.CUDA);
+    assertThat(strict.strictProvider()).isTrue();
+    // the CPU-only onnxruntime artifact of this build has no CUDA provider: starting must fail, not run slowly
+    assertThatThrownBy(() -> EmbeddingModels.load("all-minilm-l6-v2", strict))
+        .isInstanceOf(EmbeddingException.class)
+        .hasMessageContaining("cuda-strict")
+        .hasMessageContaining("onnxruntime_gpu");
+  }
+
+  @Test
+  void devicesParseCaseInsensitivelyAndUnknownOnesAreNamed() {
+    assertThat(OnnxOptions.defaults().withDevice("CUDA").provider()).isEqualTo(ExecutionProvider.CUDA);
+    assertThat(OnnxOptions.defaults().withDevice("CUDA").strictProvider()).isFalse();
+    assertThat(OnnxOptions.defaults().withDevice("cuda").withDevice("cpu").provider())
+        .isEqualTo(ExecutionProvider.CPU);
+    assertThatThrownBy(() -> OnnxOptions.defaults().withDevice("tpu"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("tpu")
+        .hasMessageContaining("cuda-strict");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.ragstream.launcher;
 
+import io.ragstream.embedder.EmbedderStageConfig;
 import io.ragstream.embedding.ModelSettings;
 import io.ragstream.indexer.IndexerConfig;
 import io.ragstream.runtime.config.CommonSettings;
@@ -49,6 +50,10 @@ final class StageOptions {
   @Option(names = "--model", description = "embedding model id (env RAGSTREAM_MODEL)")
   String model;
 
+  @Option(names = "--device", description = "where the embedder runs its model: cpu, cuda (needs the -Pgpu build;"
+      + " falls back to the CPU with a WARN) or cuda-strict (fails instead); env RAGSTREAM_EMBEDDER_DEVICE")
+  String device;
+
   @Option(names = "--replication", description = "replication of topics/changelogs (env RAGSTREAM_REPLICATION)")
   Short replication;
 
@@ -76,6 +81,7 @@ final class StageOptions {
     put(flags, CommonSettings.INSTANCE.key(), instance);
     put(flags, stage + ".port", port);
     put(flags, ModelSettings.MODEL.key(), model);
+    put(flags, EmbedderStageConfig.DEVICE.key(), device);
     put(flags, CommonSettings.REPLICATION.key(), replication);
     put(flags, IndexerConfig.GENERATION.key(), generation);
     if ("indexer".equals(stage) || "query".equals(stage)) {

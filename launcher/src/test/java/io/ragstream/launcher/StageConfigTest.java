@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ragstream.chunker.ChunkerStageConfig;
+import io.ragstream.embedder.EmbedderConfig;
 import io.ragstream.embedder.EmbedderStageConfig;
+import io.ragstream.embedding.ExecutionProvider;
 import io.ragstream.indexer.IndexerConfig;
 import io.ragstream.ingest.ExtractConfig;
 import io.ragstream.ingest.IngestConfig;
@@ -147,6 +149,29 @@ class StageConfigTest {
     assertThat(c.cacheDir()).isNull();
     assertThatThrownBy(() -> config("embedder", Map.of(), env("RAGSTREAM_EMBEDDER_MAX_WAIT", "PT1M")))
         .hasMessageContaining("RAGSTREAM_EMBEDDER_MAX_WAIT").hasMessageContaining("PT30S");
+  }
+
+  @Test
+  void theEmbedderDeviceSelectsTheProviderAndTheBatchShapeDefaults() {
+    EmbedderStageConfig cpu = (EmbedderStageConfig) config("embedder", Map.of(), Map.of());
+    assertThat(cpu.batching().onnx().provider()).isEqualTo(ExecutionProvider.CPU);
+    assertThat(cpu.batching().maxBatchTokens()).isEqualTo(EmbedderConfig.defaults().maxBatchTokens());
+
+    EmbedderStageConfig gpu = (EmbedderStageConfig) config("embedder", Map.of(),
+        env("RAGSTREAM_EMBEDDER_DEVICE", "CUDA"));
+    assertThat(gpu.batching().onnx().provider()).isEqualTo(ExecutionProvider.CUDA);
+    assertThat(gpu.batching().onnx().strictProvider()).isFalse();
+    assertThat(gpu.batching().maxBatchTokens()).isGreaterThan(cpu.batching().maxBatchTokens());
+    assertThat(gpu.batching().maxPollRecords()).isGreaterThan(cpu.batching().maxPollRecords());
+
+    // an explicit value beats the device's default; cuda-strict asks for failure instead of fallback
+    EmbedderStageConfig strict = (EmbedderStageConfig) config("embedder",
+        Map.of("embedder.device", "cuda-strict", "embedder.max-batch-tokens", "1000"), Map.of());
+    assertThat(strict.batching().onnx().strictProvider()).isTrue();
+    assertThat(strict.batching().maxBatchTokens()).isEqualTo(1000);
+
+    assertThatThrownBy(() -> config("embedder", Map.of(), env("RAGSTREAM_EMBEDDER_DEVICE", "tpu")))
+        .hasMessageContaining("RAGSTREAM_EMBEDDER_DEVICE").hasMessageContaining("cuda");
   }
 
   @Test
