@@ -153,16 +153,17 @@ class ClusterIT {
       int es = port(state, "elasticsearch-0");
       await("every document once, latest version, in Elasticsearch").atMost(Duration.ofMinutes(8))
           .pollInterval(Duration.ofSeconds(3)).ignoreExceptions()
-          .until(() -> wrongInElasticsearch(es, versions).isEmpty());
+          .untilAsserted(() -> assertThat(wrongInElasticsearch(es, versions))
+              .as("documents not held exactly once in their latest version").isEmpty());
       covered("Elasticsearch directly: all %d documents exactly once, latest version (0 lost, 0 duplicated,"
           + " 0 stale)", DOCUMENTS);
     }
     for (int query : queries) {
       Set<String> pending = new TreeSet<>(versions.keySet());
       await("every document once, latest version, on port " + query).atMost(Duration.ofMinutes(8))
-          .pollInterval(Duration.ofSeconds(3)).until(() -> {
+          .pollInterval(Duration.ofSeconds(3)).untilAsserted(() -> {
             pending.retainAll(wrongOnReplica(query, pending, versions));
-            return pending.isEmpty();
+            assertThat(pending).as("documents not found exactly once with their latest text").isEmpty();
           });
     }
     covered("query-0 and query-1: all %d documents found exactly once with their latest text", DOCUMENTS);
@@ -241,10 +242,9 @@ class ClusterIT {
       covered("Prometheus: all %d targets up (%s)", instances.size(), instances);
       List<PanelQuery> panels = GrafanaDashboards.queries(dashboardsDir());
       assertThat(panels).as("panel queries in " + dashboardsDir()).isNotEmpty();
-      Map<PanelQuery, String> empty = new LinkedHashMap<>();
       await("every Grafana panel's query returns data").atMost(Duration.ofMinutes(2))
-          .pollInterval(Duration.ofSeconds(5)).until(() -> {
-            empty.clear();
+          .pollInterval(Duration.ofSeconds(5)).untilAsserted(() -> {
+            Map<PanelQuery, String> empty = new LinkedHashMap<>();
             for (PanelQuery panel : panels) {
               JsonNode result = get(url + "/api/v1/query?query="
                   + URLEncoder.encode(panel.expr(), StandardCharsets.UTF_8)).path("data").path("result");
@@ -256,7 +256,7 @@ class ClusterIT {
               System.out.printf("%d panel queries without data yet, e.g. %s%n", empty.size(),
                   empty.keySet().iterator().next());
             }
-            return empty.isEmpty();
+            assertThat(empty).as("panel queries answered without a finite sample (query -> result)").isEmpty();
           });
       covered("Grafana: all %d queries of %d panels return data from the cluster's Prometheus", panels.size(),
           panels.stream().map(p -> p.dashboard() + "/" + p.panel()).distinct().count());
