@@ -32,11 +32,16 @@ public final class ChunkerApp implements Health, AutoCloseable {
   private volatile boolean closing;
   private volatile Throwable failure;
 
+  /** The Streams application id, which is also the chunker's consumer group ({@code ragstream lag} lists it). */
+  public static String applicationId(String topicPrefix) {
+    return topicPrefix + "chunker";
+  }
+
   public ChunkerApp(KafkaSettings kafka, Path stateDir, DocumentChunker chunker, short replicationFactor,
       MeterRegistry metrics) {
     Properties props = new Properties();
     props.putAll(kafka.admin());
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, kafka.topicPrefix() + "chunker");
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(kafka.topicPrefix()));
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);

@@ -80,7 +80,8 @@ public final class QueryStage {
       // the cache is positioned on the index events before serving, so no stale answer is served after a write
       Optional<QueryCache> cache = config.cache().open().map(stage::resource);
       if (cache.isPresent()) {
-        stage.worker("cache-invalidator", new CacheInvalidator(kafka, cache.get(), "ragstream-query-cache"));
+        stage.worker("cache-invalidator", new CacheInvalidator(kafka, cache.get(),
+            CacheInvalidator.sharedGroup(kafka.topicPrefix())));
         builder.cache(cache.get(), store.generation());
       }
       if (config.rerankerModel() != null) {

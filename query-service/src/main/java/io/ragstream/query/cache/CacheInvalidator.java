@@ -27,7 +27,11 @@ import org.slf4j.LoggerFactory;
  * with committed offsets.
  */
 public final class CacheInvalidator implements Runnable, AutoCloseable {
-  public static final String SHARED_GROUP = "ragstream-query-cache";
+  /** The shared cache's group, under the topic prefix like every other group, so {@code ragstream lag} lists it. */
+  public static String sharedGroup(String topicPrefix) {
+    return topicPrefix + "query-cache";
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(CacheInvalidator.class);
   private final Deserializer<IndexEvent> eventValues;
 
@@ -42,7 +46,7 @@ public final class CacheInvalidator implements Runnable, AutoCloseable {
     this.shared = cache.shared();
     this.eventValues = kafka.valueSerde(Topics.INDEX_EVENTS).deserializer();
     String topic = Topics.INDEX_EVENTS.name(kafka.topicPrefix());
-    Map<String, Object> props = kafka.consumer(shared ? SHARED_GROUP : clientId, clientId, 500);
+    Map<String, Object> props = kafka.consumer(shared ? sharedGroup(kafka.topicPrefix()) : clientId, clientId, 500);
     this.consumer = new KafkaConsumer<>(props);
     try {
       if (shared) {
