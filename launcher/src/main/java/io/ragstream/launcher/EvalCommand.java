@@ -76,8 +76,8 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--warm-up", defaultValue = "" + Evaluation.DEFAULT_WARM_UP,
       description = "untimed searches before the timed pass (default: ${DEFAULT-VALUE})") int warmUp;
 
-  @Option(names = "--full-precision-queries",
-      description = "embed queries with the index's own model, not its int8 twin") boolean fullPrecisionQueries;
+  @Option(names = "--int8-queries",
+      description = "embed queries with the int8 twin of the index's model where one ships") boolean int8Queries;
 
   @Override
   public Integer call() throws Exception {
@@ -98,7 +98,7 @@ public final class EvalCommand implements Callable<Integer> {
         EmbeddingModel embedder = EmbeddingModels.load(model, OnnxOptions.forQueries());
         OnnxCrossEncoder crossEncoder = rerank ? OnnxCrossEncoder.load(rerankerModel) : null) {
       SearchService.Builder builder = SearchService.builder(searcher, embedder).config(config)
-          .registry(new SimpleMeterRegistry()).quantizedQueries(!fullPrecisionQueries);
+          .registry(new SimpleMeterRegistry()).quantizedQueries(int8Queries);
       if (crossEncoder != null) {
         builder.reranker(crossEncoder);
       }

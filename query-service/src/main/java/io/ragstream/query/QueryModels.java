@@ -14,10 +14,10 @@ import java.util.function.Function;
  *
  * <p>With {@code quantized} on, search queries are embedded by the int8-quantised twin of the index's model where
  * one ships ({@link #QUANTIZED_TWINS}): the same weights rounded to int8, so its vectors lie in the same space as the
- * documents' fp32 vectors (cosine about 0.99 to the fp32 vector of the same text) at well under the cost. On SciFact
- * train this took the MiniLM query embedding of a claim from 9.2 to 5.9 ms (p50, 2 shared cores) for a vector
- * nDCG@10 of 0.6963 against 0.6968 (docs/BENCHMARKS.md). The vector a search compares stays labelled with the
- * index's model, so the model check still refuses another model's index.
+ * documents' fp32 vectors at well under the cost. On SciFact train this took the MiniLM query embedding of a claim
+ * from 9.2 to 5.9 ms (p50, 2 shared cores) for a vector nDCG@10 of 0.6963 against 0.6968, but hybrid nDCG@10 fell
+ * from 0.7321 to 0.7284, so it is off by default (docs/BENCHMARKS.md). The vector a search compares stays labelled
+ * with the index's model, so the model check still refuses another model's index.
  */
 final class QueryModels implements AutoCloseable {
   private final EmbeddingModel configured;

@@ -61,8 +61,12 @@ public final class SearchService implements AutoCloseable {
   public static final int HIERARCHICAL_DOCUMENTS = 3;
   public static final String LATENCY_METER = "ragstream.query.latency";
   public static final String CACHE_METER = "ragstream.query.cache";
-  /** Whether search queries are embedded by the index model's int8 twin where one ships ({@link QueryModels}). */
-  public static final boolean DEFAULT_QUANTIZED_QUERIES = true;
+  /**
+   * Whether search queries are embedded by the index model's int8 twin where one ships ({@link QueryModels}). Off:
+   * on SciFact train it cut the hybrid p50 from 12.0 to 9.2 ms but hybrid nDCG@10 from 0.7321 to 0.7284, below the
+   * quality floor (docs/BENCHMARKS.md); a deployment that prefers the latency turns it on.
+   */
+  public static final boolean DEFAULT_QUANTIZED_QUERIES = false;
 
   private final ChunkSearcher searcher;
   private final EmbeddingModel model;
