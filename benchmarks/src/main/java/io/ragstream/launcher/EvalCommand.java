@@ -70,6 +70,15 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--tenant", defaultValue = "default") String tenant;
 
+  @Option(names = "--limit", defaultValue = "0",
+      description = "evaluate only the first N judged queries, 0 for all (a short latency run)") int limit;
+
+  @Option(names = "--warm-up", defaultValue = "" + Evaluation.DEFAULT_WARM_UP,
+      description = "untimed searches before the timed pass (default: ${DEFAULT-VALUE})") int warmUp;
+
+  @Option(names = "--int8-queries",
+      description = "embed queries with the int8 twin of the index's model where one ships") boolean int8Queries;
+
   @Override
   public Integer call() throws Exception {
     BeirDataset data = BeirDataset.open(dataset);
@@ -89,13 +98,13 @@ public final class EvalCommand implements Callable<Integer> {
         EmbeddingModel embedder = EmbeddingModels.load(model, OnnxOptions.forQueries());
         OnnxCrossEncoder crossEncoder = rerank ? OnnxCrossEncoder.load(rerankerModel) : null) {
       SearchService.Builder builder = SearchService.builder(searcher, embedder).config(config)
-          .registry(new SimpleMeterRegistry());
+          .registry(new SimpleMeterRegistry()).quantizedQueries(int8Queries);
       if (crossEncoder != null) {
         builder.reranker(crossEncoder);
       }
       try (SearchService search = builder.build()) {
         EvalReport report = Evaluation.run(search, queries, qrels,
-            new Evaluation.Settings(SearchMode.parse(mode), topChunks, depth, tenant, rerank),
+            new Evaluation.Settings(SearchMode.parse(mode), topChunks, depth, tenant, rerank, limit, warmUp),
             (done, total) -> System.out.println("evaluated " + done + " of " + total + " queries"));
         if (out != null) {
           Map<String, Object> json = new LinkedHashMap<>();

@@ -61,6 +61,12 @@ public final class SearchService implements AutoCloseable {
   public static final int HIERARCHICAL_DOCUMENTS = 3;
   public static final String LATENCY_METER = "ragstream.query.latency";
   public static final String CACHE_METER = "ragstream.query.cache";
+  /**
+   * Whether search queries are embedded by the index model's int8 twin where one ships ({@link QueryModels}). Off:
+   * on SciFact train it cut the hybrid p50 from 12.0 to 9.2 ms but hybrid nDCG@10 from 0.7321 to 0.7284, below the
+   * quality floor (docs/BENCHMARKS.md); a deployment that prefers the latency turns it on.
+   */
+  public static final boolean DEFAULT_QUANTIZED_QUERIES = false;
 
   private final ChunkSearcher searcher;
   private final EmbeddingModel model;
@@ -179,7 +185,8 @@ public final class SearchService implements AutoCloseable {
   }
 
   private String settings() {
-    return config.fingerprint() + ";model=" + model.id() + ";reranker=" + (reranker == null ? "-" : reranker.id())
+    return config.fingerprint() + ";model=" + model.id() + ";queryModel=" + models.searchModelId(model.id())
+        + ";reranker=" + (reranker == null ? "-" : reranker.id())
         + ";expander=" + (expander == null ? "-" : expander.id());
   }
 
@@ -301,7 +308,7 @@ public final class SearchService implements AutoCloseable {
 
   private QueryVector embed(String query, String modelId) {
     try {
-      return new QueryVector(query, modelId, models.get(modelId).embedQuery(query));
+      return new QueryVector(query, modelId, models.forSearch(modelId).embedQuery(query));
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException("model rejected a validated query", e);
     }
@@ -423,6 +430,7 @@ public final class SearchService implements AutoCloseable {
     private Function<String, ? extends EmbeddingModel> modelLoader =
         id -> EmbeddingModels.load(id, OnnxOptions.forQueries());
     private QueryModels models; // made by the first service built, shared by its withConfig variants
+    private boolean quantizedQueries = DEFAULT_QUANTIZED_QUERIES;
 
     private Builder(ChunkSearcher searcher, EmbeddingModel model) {
       this.searcher = searcher;
@@ -431,7 +439,7 @@ public final class SearchService implements AutoCloseable {
 
     private QueryModels models() {
       if (models == null) {
-        models = new QueryModels(Objects.requireNonNull(model, "model"), modelLoader);
+        models = new QueryModels(Objects.requireNonNull(model, "model"), modelLoader, quantizedQueries);
       }
       return models;
     }
@@ -439,6 +447,7 @@ public final class SearchService implements AutoCloseable {
     private Builder copy() {
       Builder b = new Builder(searcher, model);
       b.modelLoader = modelLoader;
+      b.quantizedQueries = quantizedQueries;
       b.models = models();
       b.config = config;
       b.registry = registry;
@@ -487,6 +496,16 @@ public final class SearchService implements AutoCloseable {
      */
     public Builder modelLoader(Function<String, ? extends EmbeddingModel> value) {
       this.modelLoader = Objects.requireNonNull(value, "modelLoader");
+      return this;
+    }
+
+    /**
+     * Whether search queries are embedded by the int8 twin of the index's model where one ships (default
+     * {@link #DEFAULT_QUANTIZED_QUERIES}); see {@link QueryModels}. {@code POST /v1/embeddings} always uses the
+     * model itself.
+     */
+    public Builder quantizedQueries(boolean value) {
+      this.quantizedQueries = value;
       return this;
     }
 

@@ -79,4 +79,42 @@ class QueryModelFollowingTest {
           .hasStackTraceContaining("the served index generation holds vectors of model no-such-model");
     }
   }
+
+  @Test
+  void anIndexOfAModelWithAnInt8TwinIsSearchedWithTheTwinsQueryVectorLabelledWithTheIndexModel()
+      throws IOException {
+    searcher.modelId = "all-minilm-l6-v2";
+    try (SearchService service = SearchService.builder(searcher, configured).registry(new SimpleMeterRegistry())
+        .quantizedQueries(true).modelLoader(id -> {
+          FakeEmbeddingModel model = new FakeEmbeddingModel(id);
+          loaded.add(model);
+          return model;
+        }).build()) {
+      service.search(new SearchRequest("owls", 5, SearchMode.HYBRID, null, null));
+      SearchService.Embeddings embeddings = service.embedQueries(List.of("owls"));
+      assertThat(embeddings.modelId()).isEqualTo("all-minilm-l6-v2");
+      assertThat(embeddings.vectors().getFirst()[2]).as("/v1/embeddings uses the model itself")
+          .isEqualTo("all-minilm-l6-v2".length());
+    }
+    assertThat(searcher.vectorModels).as("the model check still names the index's model")
+        .containsExactly("all-minilm-l6-v2");
+    assertThat(searcher.calls("vector").getFirst().vector()[2]).as("embedded by the int8 twin")
+        .isEqualTo("all-minilm-l6-v2-q".length());
+  }
+
+  @Test
+  void withQuantizedQueriesOffOrNoTwinTheIndexModelItselfEmbedsTheQuery() throws IOException {
+    searcher.modelId = "all-minilm-l6-v2";
+    try (SearchService service = SearchService.builder(searcher, configured).registry(new SimpleMeterRegistry())
+        .quantizedQueries(false).modelLoader(FakeEmbeddingModel::new).build()) {
+      service.search(new SearchRequest("owls", 5, SearchMode.VECTOR, null, null));
+    }
+    searcher.modelId = "model-two"; // no twin ships for it
+    try (SearchService service = SearchService.builder(searcher, configured).registry(new SimpleMeterRegistry())
+        .quantizedQueries(true).modelLoader(FakeEmbeddingModel::new).build()) {
+      service.search(new SearchRequest("otters", 5, SearchMode.VECTOR, null, null));
+    }
+    assertThat(searcher.calls("vector")).extracting(c -> c.vector()[2])
+        .containsExactly((float) "all-minilm-l6-v2".length(), (float) "model-two".length());
+  }
 }

@@ -81,9 +81,11 @@ final class IndexSearches implements ChunkSearcher {
     if (textQuery == null) {
       return List.of();
     }
-    Query filtered =
-        new BooleanQuery.Builder().add(textQuery, Occur.MUST).add(filterQuery(filter), Occur.FILTER).build();
-    return search(filtered, k, false);
+    return search(reader -> {
+      Query restriction = effectiveFilter(reader, filter);
+      return restriction == null ? textQuery
+          : new BooleanQuery.Builder().add(textQuery, Occur.MUST).add(restriction, Occur.FILTER).build();
+    }, k, false);
   }
 
   @Override
@@ -93,9 +95,9 @@ final class IndexSearches implements ChunkSearcher {
     Objects.requireNonNull(filter, "filter");
     // The filter goes inside the kNN query (a pre-filter), so HNSW keeps searching until it has k matching chunks
     // rather than filtering a global top-k down to fewer.
-    Query knn = new KnnFloatVectorQuery(VECTOR, ChunkSchema.unitVector(vector), Math.max(k, MIN_VECTOR_CANDIDATES),
-        filterQuery(filter));
-    return search(knn, k, true);
+    float[] unit = ChunkSchema.unitVector(vector);
+    int beam = Math.max(k, MIN_VECTOR_CANDIDATES);
+    return search(reader -> new KnnFloatVectorQuery(VECTOR, unit, beam, effectiveFilter(reader, filter)), k, true);
   }
 
   @Override
@@ -166,13 +168,19 @@ final class IndexSearches implements ChunkSearcher {
     }
   }
 
-  private List<Hit> search(Query query, int k, boolean cosine) throws IOException {
+  /** Builds a query for the point-in-time view it will run on (the filter may depend on what that view holds). */
+  @FunctionalInterface
+  private interface QueryFor {
+    Query build(IndexReader reader) throws IOException;
+  }
+
+  private List<Hit> search(QueryFor query, int k, boolean cosine) throws IOException {
     IndexSearcher searcher = source.acquire();
     if (searcher == null) {
       return List.of();
     }
     try {
-      ScoreDoc[] docs = searcher.search(query, k).scoreDocs;
+      ScoreDoc[] docs = searcher.search(query.build(searcher.getIndexReader()), k).scoreDocs;
       StoredFields stored = searcher.storedFields();
       List<Hit> hits = new ArrayList<>(docs.length);
       for (ScoreDoc doc : docs) {
@@ -225,6 +233,21 @@ final class IndexSearches implements ChunkSearcher {
       query.add(phrase.build(), Occur.SHOULD);
     }
     return query.build();
+  }
+
+  /**
+   * {@link #filterQuery}, or null where it would exclude nothing in {@code reader}: a filter on the tenant alone, over
+   * an index in which every chunk (deleted ones included) belongs to that tenant, as in a single-tenant deployment.
+   * A filtered kNN search first collects every allowed chunk of each segment into a bit set and then searches HNSW
+   * with it, and BM25 intersects its matches with every chunk; without a filter both do only the search. The check
+   * is one term lookup per segment; a reader is a point-in-time view, so the answer holds for the whole search.
+   */
+  static Query effectiveFilter(IndexReader reader, SearchFilter filter) throws IOException {
+    if (filter.docId() == null && filter.metadata().isEmpty() && filter.principals() == null
+        && reader.maxDoc() > 0 && reader.docFreq(new Term(TENANT, filter.tenant())) == reader.maxDoc()) {
+      return null;
+    }
+    return filterQuery(filter);
   }
 
   /** Tenant always; document and each metadata entry when given. Non-scoring, so it never changes the ranking. */
