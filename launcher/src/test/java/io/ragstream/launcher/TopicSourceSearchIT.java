@@ -86,7 +86,8 @@ class TopicSourceSearchIT {
             String scraped = search.text(server.port(), "/metrics");
             assertThat(scraped).containsPattern(
                 "ragstream_source_documents_total\\{operation=\"upsert\",source=\"topic\"} 3\\.0");
-            assertThat(scraped).containsPattern("ragstream_source_lag_records\\{source=\"topic\",topic=\"tickets\"} 0\\.0");
+            assertThat(scraped)
+                .containsPattern("ragstream_source_lag_records\\{source=\"topic\",topic=\"tickets\"} 0\\.0");
             assertThat(search.text(server.port(), "/ready")).contains("READY");
 
             assertThat(search.texts("boiler Lisbon office rattles", "keyword", "t-1"))
