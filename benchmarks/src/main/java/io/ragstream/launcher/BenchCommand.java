@@ -16,5 +16,6 @@ import picocli.CommandLine.Command;
         BenchChaosCommand.class,
         FreshnessCommand.class,
         BenchQueryCommand.class,
+        BenchOcrCommand.class,
     })
 public final class BenchCommand {}

@@ -3,7 +3,11 @@ package io.ragstream.cdc;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.ragstream.ingest.source.DocumentPublisher;
+import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.avro.IngestRequest;
@@ -16,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
@@ -37,6 +42,12 @@ import org.slf4j.LoggerFactory;
  * <p>An update whose mapped columns did not change is not published: compared with the row's {@code before} image
  * where the table has {@code REPLICA IDENTITY FULL}, else with a hash of what this process last published for the
  * row (after a restart, the first such update re-publishes once; identical content is a no-op downstream).
+ *
+ * <p>Metrics, besides the publisher's {@code ragstream_source_documents_total{source="cdc"}}:
+ * {@code ragstream_source_behind_seconds{source="cdc"}}, from the last published change's commit in PostgreSQL
+ * (its {@code source.ts_ms}) to its acknowledged publish, the equivalent of Debezium's
+ * {@code MilliSecondsBehindSource} (snapshot rows count from when they were read); and
+ * {@code ragstream_source_unchanged_total{source="cdc"}}, updates that changed only unmapped columns.
  */
 public final class PostgresCdc implements Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresCdc.class);
@@ -94,11 +105,29 @@ public final class PostgresCdc implements Runnable, AutoCloseable {
   private final Map<String, String> lastPublished = new ConcurrentHashMap<>();
   /** docId to the tenant this process last published it to: where a later delete without the column goes. */
   private final Map<String, String> tenants = new ConcurrentHashMap<>();
+  /** Milliseconds from the last published change's commit to its publish; -1 until one was published. */
+  private final AtomicLong behindMillis = new AtomicLong(-1);
+  private final MeterRegistry metrics;
+  private final Gauge behind;
+  private final Counter unchanged;
 
   public PostgresCdc(Settings settings, KafkaSettings kafka, DocumentPublisher publisher, Consumer<String> out) {
+    this(settings, kafka, publisher, out, Metrics.registry());
+  }
+
+  public PostgresCdc(Settings settings, KafkaSettings kafka, DocumentPublisher publisher, Consumer<String> out,
+      MeterRegistry metrics) {
     this.settings = settings;
     this.publisher = publisher;
     this.out = out;
+    this.metrics = metrics;
+    this.behind = Gauge.builder("ragstream.source.behind.seconds", behindMillis,
+            m -> m.get() < 0 ? -1 : m.get() / 1000.0)
+        .description("from the last published change's commit at the source to its publish (-1: none yet)")
+        .tags("source", publisher.source(), "table", settings.table()).register(metrics);
+    this.unchanged = Counter.builder("ragstream.source.unchanged")
+        .description("changes a source saw that left the document as it was (a touch, unmapped columns)")
+        .tag("source", publisher.source()).register(metrics);
     this.engine = DebeziumEngine.create(Connect.class).using(properties(settings, kafka))
         .notifying(this::handleBatch)
         .using((success, message, error) -> {
@@ -146,6 +175,7 @@ public final class PostgresCdc implements Runnable, AutoCloseable {
     // last change per row wins within a batch, in order
     Map<String, IngestRequest> requests = new LinkedHashMap<>();
     Map<String, String> hashes = new HashMap<>();
+    long committedAt = -1;
     for (SourceRecord record : records) {
       if (record == null || !(record.value() instanceof Struct envelope) || envelope.schema().field("op") == null) {
         continue; // heartbeats and other non-row records
@@ -160,6 +190,7 @@ public final class PostgresCdc implements Runnable, AutoCloseable {
         requests.remove(key);
         requests.put(key, DocumentPublisher.deleteRequest(docId, DocumentKey.parse(key).tenant()));
         hashes.put(key, null);
+        committedAt = Math.max(committedAt, sourceMillis(envelope));
         continue;
       }
       if (after == null) {
@@ -171,6 +202,7 @@ public final class PostgresCdc implements Runnable, AutoCloseable {
       String hash = mappedValues(after);
       if ("u".equals(op) && (before != null && hash.equals(mappedValues(before))
           || hash.equals(lastPublished.get(key)))) {
+        unchanged.increment();
         continue; // only columns outside the mapping changed
       }
       // A document is (tenant, docId): a row whose tenant column changed is the old tenant's document deleted and
@@ -185,9 +217,13 @@ public final class PostgresCdc implements Runnable, AutoCloseable {
       requests.remove(key);
       requests.put(key, document(docId, after));
       hashes.put(key, hash);
+      committedAt = Math.max(committedAt, sourceMillis(envelope));
     }
     if (!requests.isEmpty()) {
       publisher.send(new ArrayList<>(requests.values()));
+      if (committedAt >= 0) {
+        behindMillis.set(Math.max(0, System.currentTimeMillis() - committedAt));
+      }
       hashes.forEach((key, hash) -> {
         DocumentKey document = DocumentKey.parse(key);
         if (hash == null) {
@@ -205,6 +241,16 @@ public final class PostgresCdc implements Runnable, AutoCloseable {
       committer.markProcessed(event);
     }
     committer.markBatchFinished();
+  }
+
+  /** The change's commit time at the source ({@code source.ts_ms} of Debezium's envelope), or -1 when absent. */
+  private static long sourceMillis(Struct envelope) {
+    if (envelope.schema().field("source") == null || envelope.getStruct("source") == null) {
+      return -1;
+    }
+    Struct source = envelope.getStruct("source");
+    Object millis = source.schema().field("ts_ms") == null ? null : source.get("ts_ms");
+    return millis instanceof Long value ? value : -1;
   }
 
   private String docId(Struct row) {
@@ -276,6 +322,7 @@ public final class PostgresCdc implements Runnable, AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    metrics.remove(behind);
     engine.close();
   }
 }

@@ -81,6 +81,14 @@ class PostgresCdcIT {
                 org.assertj.core.groups.Tuple.tuple("public.articles/1", Operation.UPSERT),
                 org.assertj.core.groups.Tuple.tuple("public.articles/2", Operation.DELETE));
         assertThat(html(seen.get(3))).contains("The boiler was replaced in May.");
+        // what it did, as its metrics report it: the views update counted as unchanged, the delete as a delete, and
+        // how far behind the database the last change was published (measured, so no longer -1)
+        await().atMost(Duration.ofSeconds(30)).until(() -> first.metrics.get("ragstream.source.unchanged")
+            .tag("source", "cdc").counter().count() == 1);
+        assertThat(first.metrics.get("ragstream.source.documents").tags("source", "cdc", "operation", "delete")
+            .counter().count()).isEqualTo(1);
+        assertThat(first.metrics.get("ragstream.source.behind.seconds").tags("source", "cdc", "table",
+            "public.articles").gauge().value()).isGreaterThanOrEqualTo(0);
         Thread.sleep(3000); // past offset.flush.interval.ms, so the offsets of what was published are stored
       }
 
@@ -151,13 +159,14 @@ class PostgresCdcIT {
 
   /** One run of the command: the engine on its own thread, stopped on close. */
   private static final class Running implements AutoCloseable {
+    final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     final DocumentPublisher publisher;
     final PostgresCdc cdc;
     final Thread thread;
 
     Running(PostgresCdc.Settings settings, KafkaSettings kafka) {
-      publisher = new DocumentPublisher(kafka, "cdc-it", "cdc", new SimpleMeterRegistry());
-      cdc = new PostgresCdc(settings, kafka, publisher, line -> { });
+      publisher = new DocumentPublisher(kafka, "cdc-it", "cdc", metrics);
+      cdc = new PostgresCdc(settings, kafka, publisher, line -> { }, metrics);
       thread = Thread.ofPlatform().name("cdc-it").start(cdc);
     }
 

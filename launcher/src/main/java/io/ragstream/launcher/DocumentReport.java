@@ -21,6 +21,13 @@ final class DocumentReport {
         out.append(String.format("  %-10s %s%s%n", step.path("step").asText(), step.path("at").asText(),
             counts(step)));
       }
+      if (pipeline.path("ocr").asBoolean(false)) {
+        out.append(String.format("ocr       %d page(s), language %s%n", pipeline.path("ocrPages").asInt(),
+            pipeline.path("ocrLanguage").asText("?")));
+      }
+      if (pipeline.has("ocrSkipped")) {
+        out.append(String.format("ocr       skipped: %s%n", pipeline.path("ocrSkipped").asText()));
+      }
       if (!pipeline.path("timeToSearchableMs").isNull()) {
         out.append(String.format("time to searchable  %d ms%n", pipeline.path("timeToSearchableMs").asLong()));
       }

@@ -208,6 +208,8 @@ public final class Ragstream {
     @Option(names = "--state", paramLabel = "FILE", description = "with --watch: where the published state is kept"
         + " (default: DIR/.ragstream-watch.json)") Path stateFile;
 
+    @CommandLine.Mixin SourceCommands.MetricsOptions metrics = new SourceCommands.MetricsOptions();
+
     @Parameters(arity = "0..*", paramLabel = "PATH") List<Path> paths = new java.util.ArrayList<>();
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -249,8 +251,10 @@ public final class Ragstream {
         FolderWatch folder = new FolderWatch(settings, FolderWatch.Target.of(publisher), System.out::println);
         Thread scanning = Thread.ofPlatform().name("ragstream-watch").start(folder);
         Runtime.getRuntime().addShutdownHook(new Thread(folder::close, "ragstream-watch-stop"));
-        System.out.println("watching " + settings.root() + " (state " + settings.stateFile() + ")");
-        scanning.join();
+        try (io.ragstream.runtime.stage.StageHttpServer server = metrics.start(spec, scanning)) {
+          System.out.println("watching " + settings.root() + " (state " + settings.stateFile() + ")");
+          scanning.join();
+        }
       }
       return 0;
     }

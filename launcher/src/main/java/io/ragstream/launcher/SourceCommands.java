@@ -5,6 +5,9 @@ import io.ragstream.ingest.source.RecordMapping;
 import io.ragstream.ingest.source.TopicSource;
 import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.runtime.stage.Health;
+import io.ragstream.runtime.stage.StageHttpServer;
+import java.io.IOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,6 +17,32 @@ import picocli.CommandLine.Option;
 @Command(name = "source", description = "Feed the ingest topic from an existing source.",
     subcommands = {SourceCommands.Topic.class})
 final class SourceCommands {
+
+  /**
+   * {@code --metrics-port}: a long-running source ({@code publish --watch}, {@code source topic}, {@code cdc
+   * postgres}) serves {@code /health}, {@code /ready} and {@code /metrics} as a stage process does, so Prometheus
+   * scrapes its {@code ragstream_source_*} meters as it scrapes the ingest stage's uploads. Off unless asked: a
+   * one-off command should not open a port.
+   */
+  static final class MetricsOptions {
+    @Option(names = "--metrics-port", paramLabel = "P", description = "serve /health, /ready and /metrics"
+        + " (Prometheus) on port P while running (0: an ephemeral port, printed; default: no server)")
+    Integer port;
+
+    /** Starts the server when a port was given (null otherwise); ready while {@code worker} runs. */
+    StageHttpServer start(CommandLine.Model.CommandSpec spec, Thread worker) throws IOException {
+      if (port == null) {
+        return null;
+      }
+      if (port < 0 || port > 65535) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-port must be 0..65535, was " + port);
+      }
+      StageHttpServer server = StageHttpServer.start(port,
+          () -> Health.of(worker::isAlive), Metrics.registry());
+      System.out.println("metrics on http://127.0.0.1:" + server.port() + "/metrics");
+      return server;
+    }
+  }
 
   /** {@code ragstream source topic}: index the records of an existing topic through a declared mapping. */
   @Command(name = "topic", description = "Index an existing Kafka topic: each record becomes a document through"
@@ -37,7 +66,10 @@ final class SourceCommands {
 
     @Option(names = "--tenant", defaultValue = "default") String tenant;
 
-    @Option(names = "--group", description = "consumer group (default: ragstream-source-<topic>)") String group;
+    @Option(names = "--group", description = "consumer group (default: <prefix>source-<topic>, so that"
+        + " `ragstream lag` lists it)") String group;
+
+    @CommandLine.Mixin MetricsOptions metrics = new MetricsOptions();
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -45,13 +77,14 @@ final class SourceCommands {
     public Integer call() throws Exception {
       RecordMapping mapping;
       TopicSource.Settings settings;
+      KafkaSettings target = kafka.settings();
       try {
         mapping = RecordMapping.parse(map, RecordMapping.Format.parse(format), tenant, sourceTopic);
-        settings = new TopicSource.Settings(sourceTopic, group, 500);
+        settings = new TopicSource.Settings(sourceTopic, group != null ? group
+            : TopicSource.Settings.defaultGroup(target.topicPrefix(), sourceTopic), 500);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
-      KafkaSettings target = kafka.settings();
       KafkaSettings source = sourceBootstrap == null ? target
           : new KafkaSettings(sourceBootstrap, target.topicPrefix());
       try (DocumentPublisher publisher = new DocumentPublisher(target, "ragstream-source-topic", "topic",
@@ -60,8 +93,10 @@ final class SourceCommands {
               System.out::println)) {
         Thread consuming = Thread.ofPlatform().name("ragstream-source-topic").start(topic);
         Runtime.getRuntime().addShutdownHook(new Thread(topic::close, "ragstream-source-topic-stop"));
-        System.out.println("indexing topic " + sourceTopic + " (group " + settings.groupId() + ")");
-        consuming.join();
+        try (StageHttpServer server = metrics.start(spec, consuming)) {
+          System.out.println("indexing topic " + sourceTopic + " (group " + settings.groupId() + ")");
+          consuming.join();
+        }
       }
       return 0;
     }
@@ -92,6 +127,8 @@ final class SourceCommands {
     @Option(names = "--meta-columns", split = ",") java.util.List<String> metaColumns = new java.util.ArrayList<>();
     @Option(names = "--tenant", defaultValue = "default", description = "tenant of rows without --tenant-column")
     String tenant;
+
+    @CommandLine.Mixin MetricsOptions metrics = new MetricsOptions();
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -124,8 +161,10 @@ final class SourceCommands {
             System.err.println("ragstream cdc: stopping: " + e.getMessage());
           }
         }, "ragstream-cdc-stop"));
-        System.out.println("streaming " + table + " from " + host + ":" + port + "/" + database);
-        streaming.join();
+        try (StageHttpServer server = metrics.start(spec, streaming)) {
+          System.out.println("streaming " + table + " from " + host + ":" + port + "/" + database);
+          streaming.join();
+        }
       }
       return 0;
     }

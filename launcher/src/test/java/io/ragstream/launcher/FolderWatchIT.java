@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code publish --watch} on the real stack: a new file becomes searchable, an edit replaces its text in the results,
- * removing the file removes the document.
+ * removing the file removes the document; its documents' status shows in {@code GET /v1/documents/{docId}}.
  */
 class FolderWatchIT {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
@@ -48,6 +48,13 @@ class FolderWatchIT {
       Thread scanning = Thread.ofPlatform().name("folder-watch-it").start(watch);
       try {
         await().atMost(PATIENCE).until(() -> !docIds(stack, "heritage apple trees").isEmpty());
+        // its status reads as an upload's: GET /v1/documents/{docId} follows it through the pipeline
+        String existingId = folder.resolve("existing.txt").toAbsolutePath().normalize().toString();
+        await().atMost(PATIENCE).untilAsserted(() -> {
+          JsonNode pipeline = new StackSearch(stack).document(existingId).path("pipeline");
+          assertThat(pipeline.path("state").asText()).as("%s", pipeline).isEqualTo("INDEXED");
+          assertThat(pipeline.path("sourceName").asText()).isEqualTo("existing.txt");
+        });
 
         Path added = Files.writeString(folder.resolve("added.md"), "# Glaciers\n\nAlpine glaciers carve U-shaped"
             + " valleys over millennia.");

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Scans on the embedded stack (OCR on by default where Tesseract is installed): a one-page PDF that is only a
- * picture, and a PNG of printed text, are found by a phrase of their text, and their results say they were OCR'd.
+ * picture, and a PNG of printed text, are found by a phrase of their text, and their results and their status
+ * ({@code GET /v1/documents/{docId}}'s pipeline) say they were OCR'd.
  */
 class OcrPipelineIT {
   private static final Duration PATIENCE = Duration.ofSeconds(180);
@@ -61,7 +62,32 @@ class OcrPipelineIT {
         assertThat(hit.path("text").asText().toLowerCase()).contains("channel buoy");
         assertThat(hit.path("metadata").path("ocrLanguage").asText()).isEqualTo("eng");
       });
+
+      // the status route says so too: GET /v1/documents/{docId}'s pipeline carries the OCR marks of the version
+      await().atMost(PATIENCE).untilAsserted(() -> {
+        JsonNode pipeline = document(stack, "scans/minutes.pdf").path("pipeline");
+        assertThat(pipeline.path("state").asText()).isEqualTo("INDEXED");
+        assertThat(pipeline.path("ocr").asBoolean()).as("%s", pipeline).isTrue();
+        assertThat(pipeline.path("ocrPages").asInt()).isEqualTo(1);
+        assertThat(pipeline.path("ocrLanguage").asText()).isEqualTo("eng");
+      });
+      await().atMost(PATIENCE).untilAsserted(() -> {
+        JsonNode pipeline = document(stack, "scans/notice.png").path("pipeline");
+        assertThat(pipeline.path("state").asText()).isEqualTo("INDEXED");
+        assertThat(pipeline.path("ocr").asBoolean()).as("%s", pipeline).isTrue();
+        assertThat(pipeline.path("ocrLanguage").asText()).isEqualTo("eng");
+        assertThat(DocumentReport.format(document(stack, "scans/notice.png")))
+            .contains("ocr       1 page(s), language eng");
+      });
     }
+  }
+
+  private JsonNode document(EmbeddedStack stack, String docId) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + stack.httpPort() + "/v1/documents/" + URLEncoder.encode(docId, StandardCharsets.UTF_8))).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return HttpJson.mapper().readTree(response.body());
   }
 
   private JsonNode first(EmbeddedStack stack, String query) throws Exception {

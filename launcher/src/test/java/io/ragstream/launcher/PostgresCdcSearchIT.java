@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 15's "with {@code cdc postgres} on a real PostgreSQL table: an inserted row is found, an update replaces its
  * text, a delete removes it", end to end: a throwaway PostgreSQL 15 (skipped, saying why, where its binaries are
  * missing), the embedded stack, and {@link PostgresCdc} (what {@code ragstream cdc postgres} runs) publishing to the
- * stack's broker; every assertion is a search over the stack's HTTP API.
+ * stack's broker; every assertion is a search over the stack's HTTP API (and a row's status, {@code GET /v1/documents/{docId}}).
  */
 class PostgresCdcSearchIT {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
@@ -72,6 +72,13 @@ class PostgresCdcSearchIT {
             }
             // words only the old body had (the unchanged title 'Boilers' still matches "boiler")
             assertThat(search.docIds("basement rattles", "keyword")).doesNotContain("public.articles/1");
+            // the row's status reads as an upload's, for its latest version
+            await().atMost(PATIENCE).untilAsserted(() -> {
+              com.fasterxml.jackson.databind.JsonNode pipeline = search.document("public.articles/1").path("pipeline");
+              assertThat(pipeline.path("state").asText()).as("%s", pipeline).isEqualTo("INDEXED");
+              assertThat(pipeline.path("operation").asText()).isEqualTo("UPSERT");
+              assertThat(pipeline.path("sourceName").asText()).isEqualTo("public.articles/1");
+            });
 
             // a delete removes it; the other row stays
             pg.psql("DELETE FROM public.articles WHERE id = 2");

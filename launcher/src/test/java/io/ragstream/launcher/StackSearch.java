@@ -35,6 +35,23 @@ final class StackSearch {
     return HttpJson.mapper().readTree(response.body()).path("results");
   }
 
+  /** {@code GET /v1/documents/{docId}}: the index's view plus {@code "pipeline"}, the status tracker's. */
+  JsonNode document(String docId) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + stack.httpPort() + "/v1/documents/" + URLEncoder.encode(docId, StandardCharsets.UTF_8))).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as("%s: %s", docId, response.body()).isEqualTo(200);
+    return HttpJson.mapper().readTree(response.body());
+  }
+
+  /** {@code GET} of a path on the query port, as text (e.g. {@code /metrics}). */
+  String text(int port, String path) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return response.body();
+  }
+
   /** The docIds of the results, in rank order, each once. */
   List<String> docIds(String query, String mode, Map<String, String> filter) throws Exception {
     List<String> ids = new ArrayList<>();

@@ -3,13 +3,14 @@ package io.ragstream.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.ingest.source.RecordMapping;
 import io.ragstream.ingest.source.TopicSource;
 import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.runtime.stage.StageHttpServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * embedded stack: the topic source ({@code ragstream source topic}'s {@link TopicSource} and {@link RecordMapping})
  * reads a JSON topic on the stack's broker; each record is then found by search under its mapped docId, with its
  * mapped meta field in the results and usable as a filter; a tombstone removes its document from search while the
- * others stay.
+ * others stay. Its documents show in {@code GET /v1/documents/{docId}} as uploads do, and the source's own
+ * {@code /metrics} ({@code --metrics-port}) reports what it published and its lag.
  */
 class TopicSourceSearchIT {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
@@ -55,7 +57,7 @@ class TopicSourceSearchIT {
         send(producer, "k3", "{\"id\":\"t-3\",\"body\":\"The harbour crane needs new steel cables before winter.\","
             + "\"region\":\"eu\"}");
 
-        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        var metrics = Metrics.registry(); // the registry `--metrics-port` serves, as in the command
         RecordMapping mapping = RecordMapping.parse("id=$.id,text=$.body,title=$.title,meta.region=$.region",
             RecordMapping.Format.JSON, "default", TOPIC);
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
@@ -64,7 +66,9 @@ class TopicSourceSearchIT {
             TopicSource source = new TopicSource(new TopicSource.Settings(TOPIC, null, 100), mapping, kafka, kafka,
                 publisher, metrics, lines::add)) {
           Thread consuming = Thread.ofPlatform().name("topic-source-search-it").start(source);
-          try {
+          SourceCommands.MetricsOptions serve = new SourceCommands.MetricsOptions();
+          serve.port = 0;
+          try (StageHttpServer server = serve.start(null, consuming)) {
             for (String mode : MODES) {
               await().atMost(PATIENCE).untilAsserted(() -> {
                 assertThat(search.docIds("boiler Lisbon office rattles", mode)).as(mode).contains("t-1");
@@ -72,6 +76,20 @@ class TopicSourceSearchIT {
                 assertThat(search.docIds("harbour crane steel cables", mode)).as(mode).contains("t-3");
               });
             }
+            // status as for an upload: the tracker followed the request from the ingest topic to the index
+            await().atMost(PATIENCE).untilAsserted(() -> {
+              JsonNode pipeline = search.document("t-2").path("pipeline");
+              assertThat(pipeline.path("state").asText()).as("%s", pipeline).isEqualTo("INDEXED");
+              assertThat(pipeline.path("sourceName").asText()).isEqualTo(TOPIC);
+              assertThat(pipeline.path("timeToSearchableMs").asLong()).isPositive();
+            });
+            String scraped = search.text(server.port(), "/metrics");
+            assertThat(scraped).containsPattern(
+                "ragstream_source_documents_total\\{operation=\"upsert\",source=\"topic\"} 3\\.0");
+            assertThat(scraped)
+                .containsPattern("ragstream_source_lag_records\\{source=\"topic\",topic=\"tickets\"} 0\\.0");
+            assertThat(search.text(server.port(), "/ready")).contains("READY");
+
             assertThat(search.texts("boiler Lisbon office rattles", "keyword", "t-1"))
                 .anyMatch(t -> t.contains("rattles at night"));
             assertThat(search.metadata("boiler Lisbon office rattles", "keyword", "t-1").path("region").asText())

@@ -1,6 +1,7 @@
 package io.ragstream.ingest.extract;
 
 import io.ragstream.schemas.ChunkIds;
+import io.ragstream.schemas.DocumentMetadata;
 import io.ragstream.schemas.avro.Block;
 import java.util.List;
 import java.util.Map;
@@ -26,14 +27,14 @@ public record Extraction(String title, String language, String contentType, List
   public static final String PAGE_COUNT = "pageCount";
   /** "true" when the write limit cut the text short; absent otherwise. */
   public static final String TRUNCATED = "truncated";
-  /** "true" when some of the text came from OCR (Tesseract); absent otherwise. */
-  public static final String OCR = "ocr";
+  /** "true" when some of the text came from OCR (Tesseract); absent otherwise. The status tracker reads it too. */
+  public static final String OCR = DocumentMetadata.OCR;
   /** The Tesseract language(s) the OCR'd text was read with, e.g. {@code eng}. */
-  public static final String OCR_LANGUAGE = "ocrLanguage";
+  public static final String OCR_LANGUAGE = DocumentMetadata.OCR_LANGUAGE;
   /** How many pages (1 for an image) were OCR'd. */
-  public static final String OCR_PAGES = "ocrPages";
+  public static final String OCR_PAGES = DocumentMetadata.OCR_PAGES;
   /** Why a document that may have needed OCR was not OCR'd (the page cap). */
-  public static final String OCR_SKIPPED = "ocrSkipped";
+  public static final String OCR_SKIPPED = DocumentMetadata.OCR_SKIPPED;
 
   public Extraction {
     Objects.requireNonNull(contentType, "contentType");

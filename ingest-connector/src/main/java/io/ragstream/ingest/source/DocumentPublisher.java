@@ -1,5 +1,6 @@
 package io.ragstream.ingest.source;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.InputLimits;
@@ -20,6 +21,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -40,10 +43,17 @@ public final class DocumentPublisher implements AutoCloseable {
   private static final Map<String, String> SOURCES = Map.of("ragstream-ingest-http", "upload",
       "ragstream-cli", "publish", "ragstream-watch", "watch");
 
+  /**
+   * When each source label last had a request acknowledged, in epoch milliseconds: per process rather than per
+   * publisher, so that the gauge answers for the source whichever of its publishers sent last.
+   */
+  private static final Map<String, AtomicLong> LAST_PUBLISHED = new ConcurrentHashMap<>();
+
   private final String topic;
   private final CheckedProducer<byte[], byte[]> producer;
   private final String source;
   private final MeterRegistry metrics;
+  private final AtomicLong lastPublished;
 
   /** A publisher whose metrics are labelled by {@code clientId} (the launcher's ids map to upload, publish, watch). */
   public DocumentPublisher(KafkaSettings kafka, String clientId) {
@@ -52,8 +62,10 @@ public final class DocumentPublisher implements AutoCloseable {
   }
 
   /**
-   * @param source the label of this source in {@code ragstream_source_documents_total{source=...,operation=...}}
-   *     and {@code ragstream_source_failures_total{source=...}}: every source counts what it published the same way
+   * @param source the label of this source in {@code ragstream_source_documents_total{source=...,operation=...}},
+   *     {@code ragstream_source_failures_total{source=...}} and {@code
+   *     ragstream_source_last_published_timestamp_seconds{source=...}} (0 until its first acknowledged request; the
+   *     age of its last event is {@code time() -} that): every source counts what it published the same way
    */
   public DocumentPublisher(KafkaSettings kafka, String clientId, String source, MeterRegistry metrics) {
     this.topic = Topics.INGEST.name(kafka.topicPrefix());
@@ -61,6 +73,10 @@ public final class DocumentPublisher implements AutoCloseable {
     this.producer = new CheckedProducer<>(new KafkaProducer<>(kafka.producer(clientId)), Duration.ofSeconds(60));
     this.source = source;
     this.metrics = metrics;
+    this.lastPublished = LAST_PUBLISHED.computeIfAbsent(source, s -> new AtomicLong());
+    Gauge.builder("ragstream.source.last.published.timestamp.seconds", lastPublished, a -> a.get() / 1000.0)
+        .description("when the source last had a document request acknowledged by Kafka (Unix time; 0: never)")
+        .tag("source", source).register(metrics);
   }
 
   /** The source label this publisher counts under. */
@@ -136,6 +152,9 @@ public final class DocumentPublisher implements AutoCloseable {
     for (IngestRequest request : requests) {
       metrics.counter("ragstream.source.documents", "source", source, "operation",
           request.getOperation().name().toLowerCase(java.util.Locale.ROOT)).increment();
+    }
+    if (!requests.isEmpty()) {
+      lastPublished.set(System.currentTimeMillis());
     }
     return acks;
   }

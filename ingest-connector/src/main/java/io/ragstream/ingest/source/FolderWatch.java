@@ -1,6 +1,10 @@
 package io.ragstream.ingest.source;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.ragstream.runtime.Metrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -24,6 +28,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * and only when its SHA-256 differs from the one recorded, so a touch is a no-op. The state (path, size, mtime,
  * hash) is written atomically after each acknowledged publish, to {@link Settings#stateFile()}; on a restart every
  * unchanged file stays quiet and every file removed meanwhile is deleted.
+ *
+ * <p>Besides what its {@link Target} counts (for {@link DocumentPublisher}: {@code ragstream_source_documents_total}
+ * with {@code source="watch"}), it reports {@code ragstream_source_pending_files{source="watch"}}: files changed or
+ * removed but not yet published (settling, or waiting for Kafka), the folder's equivalent of a consumer's lag; and
+ * {@code ragstream_source_unchanged_total{source="watch"}}: files touched without a change of content.
  */
 public final class FolderWatch implements Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FolderWatch.class);
@@ -112,6 +122,10 @@ public final class FolderWatch implements Runnable, AutoCloseable {
   private final Map<String, Entry> state;
   /** Size and mtime of each changed file at the previous scan: published once they are seen again unchanged. */
   private final Map<String, Entry> settling = new TreeMap<>();
+  private final AtomicInteger pending = new AtomicInteger();
+  private final MeterRegistry metrics;
+  private final Gauge pendingGauge;
+  private final Counter unchangedCounter;
   private final CountDownLatch stop = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running;
@@ -121,12 +135,30 @@ public final class FolderWatch implements Runnable, AutoCloseable {
    *     document, and per file that could not be read
    */
   public FolderWatch(Settings settings, Target target, Consumer<String> out) throws IOException {
+    this(settings, target, out, Metrics.registry());
+  }
+
+  /** As {@link #FolderWatch(Settings, Target, Consumer)}, reporting its gauges and counters to {@code metrics}. */
+  public FolderWatch(Settings settings, Target target, Consumer<String> out, MeterRegistry metrics)
+      throws IOException {
     this.settings = settings;
     this.target = target;
     this.out = out;
     this.ignore = settings.ignore().stream()
         .map(glob -> FileSystems.getDefault().getPathMatcher("glob:" + glob)).toList();
     this.state = readState(settings.stateFile());
+    this.metrics = metrics;
+    this.pendingGauge = Gauge.builder("ragstream.source.pending.files", pending, AtomicInteger::get)
+        .description("files changed or removed that the watch has not yet published").tag("source", "watch")
+        .register(metrics);
+    this.unchangedCounter = Counter.builder("ragstream.source.unchanged")
+        .description("changes a source saw that left the document as it was (a touch, unmapped columns)")
+        .tag("source", "watch").register(metrics);
+  }
+
+  /** Files changed or removed that are not yet published: settling, or waiting for Kafka after a failed scan. */
+  public int pending() {
+    return pending.get();
   }
 
   /** Scans until {@link #close()}; a scan that fails (Kafka unreachable) is logged and repeated at the next one. */
@@ -194,11 +226,18 @@ public final class FolderWatch implements Runnable, AutoCloseable {
     }
     List<String> removed = state.keySet().stream().filter(path -> !seen.containsKey(path)).toList();
 
-    if (!toPublish.isEmpty()) {
-      target.publish(toPublish, settings.tenant());
-    }
-    if (!removed.isEmpty()) {
-      target.delete(removed, settings.tenant());
+    try {
+      if (!toPublish.isEmpty()) {
+        target.publish(toPublish, settings.tenant());
+      }
+      if (!removed.isEmpty()) {
+        target.delete(removed, settings.tenant());
+      }
+    } catch (IOException | RuntimeException e) {
+      // still pending: the files to publish stay settling and the removals stay in the state, so the next scan
+      // sends them again
+      pending.set(settling.size() + removed.size());
+      throw e;
     }
     published.keySet().forEach(settling::remove);
     touched.keySet().forEach(settling::remove);
@@ -209,6 +248,8 @@ public final class FolderWatch implements Runnable, AutoCloseable {
       removed.forEach(state::remove);
       writeState();
     }
+    pending.set(settling.size());
+    unchangedCounter.increment(touched.size());
     published.keySet().forEach(docId -> out.accept("published " + docId));
     removed.forEach(docId -> out.accept("deleted " + docId));
     return new Scan(List.copyOf(published.keySet()), removed, unchanged);
@@ -313,6 +354,8 @@ public final class FolderWatch implements Runnable, AutoCloseable {
   @Override
   public void close() {
     stop.countDown();
+    // another watch in this process may register the gauge afresh; this one's value would be stale
+    metrics.remove(pendingGauge);
     if (!running) {
       return;
     }

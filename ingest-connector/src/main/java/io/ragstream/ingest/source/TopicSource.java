@@ -1,5 +1,6 @@
 package io.ragstream.ingest.source;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.DeadLetters;
@@ -10,7 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,6 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -30,13 +34,19 @@ import org.slf4j.LoggerFactory;
  * cannot be mapped goes to the extract dead-letter topic with the mapping error and is not retried.
  *
  * <p>The source topic may live on another cluster than ragstream's ({@code sourceKafka} vs the publisher's).
+ *
+ * <p>Its lag is reported two ways: its consumer group is named {@code <prefix>source-<topic>} by default, so
+ * {@code ragstream lag} (which lists the groups starting with the topic prefix) and {@code ragstream_consumer_lag}
+ * show it beside the stages; and {@code ragstream_source_lag_records{source="topic",topic}} is what the consumer
+ * itself last saw (end offset minus position, summed over its partitions), which needs no Admin client.
  */
 public final class TopicSource implements Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TopicSource.class);
 
   /**
    * @param topic the topic to index
-   * @param groupId its consumer group: a second run with the same group resumes where the first stopped
+   * @param groupId its consumer group: a second run with the same group resumes where the first stopped (default:
+   *     {@link #defaultGroup} with the default topic prefix)
    */
   public record Settings(String topic, String groupId, int maxPollRecords) {
     public Settings {
@@ -44,11 +54,19 @@ public final class TopicSource implements Runnable, AutoCloseable {
         throw new IllegalArgumentException("--source-topic must name a topic");
       }
       if (groupId == null || groupId.isBlank()) {
-        groupId = "ragstream-source-" + topic;
+        groupId = defaultGroup(Topics.DEFAULT_PREFIX, topic);
       }
       if (maxPollRecords < 1) {
         throw new IllegalArgumentException("maxPollRecords must be positive, was " + maxPollRecords);
       }
+    }
+
+    /**
+     * {@code <prefix>source-<topic>}: under the topic prefix, as the stages' groups are, so that {@code ragstream
+     * lag} and the lag gauges list it with them.
+     */
+    public static String defaultGroup(String topicPrefix, String topic) {
+      return topicPrefix + "source-" + topic;
     }
   }
 
@@ -61,6 +79,9 @@ public final class TopicSource implements Runnable, AutoCloseable {
   private final MeterRegistry metrics;
   private final Consumer<String> out;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Records on the assigned partitions not yet consumed, as of the last poll; -1 until a poll has seen one. */
+  private final AtomicLong lag = new AtomicLong(-1);
+  private final Gauge lagGauge;
 
   /**
    * @param sourceKafka where the source topic is
@@ -82,6 +103,14 @@ public final class TopicSource implements Runnable, AutoCloseable {
     this.deadLetters = new CheckedProducer<>(new KafkaProducer<>(kafka.producer(settings.groupId() + "-dlq")),
         Duration.ofSeconds(60));
     this.dlqTopic = Topics.DLQ_EXTRACT.name(kafka.topicPrefix());
+    this.lagGauge = Gauge.builder("ragstream.source.lag.records", lag, AtomicLong::get)
+        .description("records of the source topic its consumer has yet to read (-1: not known yet)")
+        .tags("source", publisher.source(), "topic", settings.topic()).register(metrics);
+  }
+
+  /** Records on the assigned partitions not yet consumed as of the last poll; -1 before the first one. */
+  public long lag() {
+    return lag.get();
   }
 
   @Override
@@ -94,14 +123,35 @@ public final class TopicSource implements Runnable, AutoCloseable {
           process(records);
           consumer.commitSync();
         }
+        updateLag();
       }
     } catch (WakeupException e) {
       if (!closed.get()) {
         throw e;
       }
     } finally {
+      metrics.remove(lagGauge);
       consumer.close(Duration.ofSeconds(5));
       deadLetters.close();
+    }
+  }
+
+  /**
+   * The consumer's own view (no request to the broker): end offset minus position of each assigned partition it has
+   * fetched from. The poll loop's thread reads it, as the consumer is not thread-safe; the gauge reads the number.
+   */
+  private void updateLag() {
+    long total = 0;
+    boolean known = false;
+    for (TopicPartition partition : consumer.assignment()) {
+      OptionalLong partitionLag = consumer.currentLag(partition);
+      if (partitionLag.isPresent()) {
+        total += partitionLag.getAsLong();
+        known = true;
+      }
+    }
+    if (known) {
+      lag.set(total);
     }
   }
 

@@ -3,6 +3,7 @@ package io.ragstream.ingest.source;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,6 +41,8 @@ class FolderWatchTest {
   };
 
   private FolderWatch.Settings settings;
+  /** The registry of the watch {@link #watch()} made last: each watch its own, as each process has its own. */
+  private SimpleMeterRegistry metrics;
 
   @BeforeEach
   void settings() {
@@ -127,6 +130,34 @@ class FolderWatchTest {
   }
 
   @Test
+  void itReportsFilesNotYetPublishedAsPendingAndTouchesAsUnchanged() throws IOException {
+    Path a = write("a.txt", "alpha");
+    write("b.txt", "beta");
+    FolderWatch watch = watch();
+    watch.scan();
+    assertThat(pendingFiles()).as("both settling").isEqualTo(2);
+    watch.scan();
+    assertThat(pendingFiles()).as("both published").isZero();
+
+    bumpMtime(a);
+    watch.scan();
+    assertThat(pendingFiles()).as("a touched: settling").isEqualTo(1);
+    watch.scan();
+    assertThat(pendingFiles()).isZero();
+    assertThat(metrics.get("ragstream.source.unchanged").tag("source", "watch").counter().count()).isEqualTo(1);
+
+    write("c.txt", "gamma");
+    watch.scan();
+    failPublish = true;
+    assertThatThrownBy(watch::scan).hasMessageContaining("broker unreachable");
+    assertThat(pendingFiles()).as("c is still to publish").isEqualTo(1);
+    assertThat(watch.pending()).isEqualTo(1);
+    failPublish = false;
+    watch.scan();
+    assertThat(pendingFiles()).isZero();
+  }
+
+  @Test
   void aFolderThatIsNotThereIsAClearError() {
     assertThatThrownBy(() -> new FolderWatch.Settings(dir.resolve("missing"), "default", List.of(), false,
         Duration.ofSeconds(1), null)).hasMessageContaining("missing").hasMessageContaining("not a directory");
@@ -140,7 +171,12 @@ class FolderWatchTest {
   }
 
   private FolderWatch watch() throws IOException {
-    return new FolderWatch(settings, target, lines::add);
+    metrics = new SimpleMeterRegistry();
+    return new FolderWatch(settings, target, lines::add, metrics);
+  }
+
+  private double pendingFiles() {
+    return metrics.get("ragstream.source.pending.files").tag("source", "watch").gauge().value();
   }
 
   private Path write(String relative, String text) throws IOException {

@@ -8,6 +8,8 @@ import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
+import io.ragstream.runtime.lag.ConsumerLagReader;
+import io.ragstream.runtime.lag.LagSnapshot;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.IngestRequest;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An existing JSON topic indexed through a mapping on the in-JVM broker: its records become IngestRequests, its
  * tombstones deletes, a record that does not fit the mapping a dead letter with the mapping error; a restart of the
- * source with the same group re-publishes nothing it had already published.
+ * source with the same group re-publishes nothing it had already published. Its lag shows where the stages' does: its
+ * group is under the topic prefix, so {@code ragstream lag}'s reader lists it, and its own gauge reads the consumer.
  */
 class TopicSourceIT {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -76,13 +79,28 @@ class TopicSourceIT {
       assertThat(metrics.counter("ragstream.source.documents", "source", "topic", "operation", "upsert").count())
           .isEqualTo(2);
       assertThat(metrics.counter("ragstream.source.failures", "source", "topic").count()).isEqualTo(1);
+      assertThat(metrics.get("ragstream.source.last.published.timestamp.seconds").tag("source", "topic").gauge()
+          .value()).as("acknowledged once at least").isPositive();
 
       // a restart resumes after the committed offsets: only the new record is published
       produce(kafka, "k4", "{\"id\":\"t-4\",\"body\":\"The lift needs oil.\"}");
+      // meanwhile `ragstream lag` lists the source's group beside the stages, one record behind
+      assertThat(groupLag(kafka, "ragstream.source-tickets")).isEqualTo(1);
       List<String> again = Collections.synchronizedList(new ArrayList<>());
       runUntil(settings, mapping, metrics, again, () -> !again.isEmpty());
       assertThat(again).containsExactly("published t-4");
       assertThat(readAll(kafka, Topics.INGEST.name(Topics.DEFAULT_PREFIX), 4)).hasSize(4);
+      assertThat(groupLag(kafka, "ragstream.source-tickets")).isZero();
+    }
+  }
+
+  /** The group's lag as {@code ragstream lag} reads it (committed vs end offsets, through an Admin client). */
+  private static long groupLag(EmbeddedKafka kafka, String group) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      LagSnapshot snapshot = ConsumerLagReader.read(admin, Topics.DEFAULT_PREFIX);
+      assertThat(snapshot.groups()).contains(group);
+      return snapshot.partitions().stream().filter(p -> p.group().equals(group))
+          .mapToLong(LagSnapshot.PartitionLag::lag).sum();
     }
   }
 
@@ -94,6 +112,9 @@ class TopicSourceIT {
       Thread thread = Thread.ofPlatform().name("topic-source-it").start(source);
       try {
         await().atMost(PATIENCE).until(done);
+        // caught up: the consumer's own lag, as its gauge reports it, comes to 0 (-1 would mean never measured)
+        await().atMost(PATIENCE).until(() -> metrics.get("ragstream.source.lag.records")
+            .tags("source", "topic", "topic", "tickets").gauge().value() == 0);
         Thread.sleep(500); // the commit follows the lines; closing waits for the loop anyway
       } finally {
         source.close();

@@ -2,6 +2,7 @@ package io.ragstream.query.status;
 
 import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.schemas.DocumentKey;
+import io.ragstream.schemas.DocumentMetadata;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topic;
@@ -14,6 +15,7 @@ import io.ragstream.schemas.avro.ExtractedDocument;
 import io.ragstream.schemas.avro.IndexEvent;
 import io.ragstream.schemas.avro.IndexEventKind;
 import io.ragstream.schemas.avro.IngestRequest;
+import io.ragstream.schemas.avro.OcrInfo;
 import io.ragstream.schemas.avro.Operation;
 import io.ragstream.schemas.avro.ProgressOperation;
 import io.ragstream.schemas.avro.ProgressState;
@@ -202,10 +204,34 @@ public final class ProgressBook {
       p.setIngestedAt(document.getIngestedAt());
     }
     p.setContentHash(document.getContentHash());
+    p.setOcr(ocr(document.getMetadata()));
     // The chunker emits nothing for identical content, so no later step will report on this version.
     if (document.getContentHash().equals(previousHash)) {
       p.setState(ProgressState.UNCHANGED);
     }
+  }
+
+  /**
+   * What the extract stage's OCR marks say about this version: pages and language where text came from OCR, the
+   * reason where OCR was skipped, null where neither (a text document, or OCR off).
+   */
+  static OcrInfo ocr(Map<String, String> metadata) {
+    boolean ocrd = "true".equals(metadata.get(DocumentMetadata.OCR));
+    String skipped = metadata.get(DocumentMetadata.OCR_SKIPPED);
+    if (!ocrd && skipped == null) {
+      return null;
+    }
+    int pages = 0;
+    if (ocrd) {
+      try {
+        pages = Integer.parseInt(metadata.getOrDefault(DocumentMetadata.OCR_PAGES, "0"));
+      } catch (NumberFormatException e) {
+        // written by the extract stage as a number; a hand-made record with junk still shows as OCR'd
+        LOG.debug("status: ocrPages '{}' is not a number", metadata.get(DocumentMetadata.OCR_PAGES));
+      }
+    }
+    return OcrInfo.newBuilder().setPages(pages).setLanguage(metadata.get(DocumentMetadata.OCR_LANGUAGE))
+        .setSkipped(skipped).build();
   }
 
   /** A tombstone counts for the version in flight: it carries no version of its own. */

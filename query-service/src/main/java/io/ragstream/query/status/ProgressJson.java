@@ -2,6 +2,7 @@ package io.ragstream.query.status;
 
 import io.ragstream.schemas.avro.DeadLetterInfo;
 import io.ragstream.schemas.avro.DocumentProgress;
+import io.ragstream.schemas.avro.OcrInfo;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,6 +39,18 @@ public final class ProgressJson {
     step(steps, p.getOperation().name().equals("DELETE") ? "deleted" : "indexed", p.getIndexedAt(),
         p.getOperation().name().equals("DELETE") ? null : p.getChunksIndexed());
     json.put("steps", steps);
+    OcrInfo ocr = p.getOcr();
+    // shown only for scans, as the metadata marks are: most documents have a text layer and say nothing of OCR
+    if (ocr != null) {
+      json.put("ocr", ocr.getPages() > 0);
+      if (ocr.getPages() > 0) {
+        json.put("ocrPages", ocr.getPages());
+        json.put("ocrLanguage", ocr.getLanguage());
+      }
+      if (ocr.getSkipped() != null) {
+        json.put("ocrSkipped", ocr.getSkipped());
+      }
+    }
     json.put("timeToSearchableMs", p.getTimeToSearchableMs());
     DeadLetterInfo dead = p.getDeadLetter();
     if (dead != null) {

@@ -19,6 +19,7 @@ import io.ragstream.schemas.avro.ProgressState;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -51,6 +52,35 @@ class ProgressBookTest {
     assertThat(p.getChunksIndexed()).isEqualTo(2);
     assertThat(p.getTimeToSearchableMs()).isEqualTo(450);
     assertThat(p.getExtractedAt()).isEqualTo(T0.plusMillis(100));
+  }
+
+  @Test
+  void aScanOcrdByTheExtractStageShowsItsPagesAndLanguageInTheStatusUntilANewVersionWithoutOcr() {
+    apply(ingest("scan", 3, 0));
+    apply(document("scan", 3, "h1", 100, Map.of("ocr", "true", "ocrPages", "2", "ocrLanguage", "eng")));
+
+    DocumentProgress p = book.get("scan").orElseThrow();
+    assertThat(p.getOcr().getPages()).isEqualTo(2);
+    assertThat(p.getOcr().getLanguage()).isEqualTo("eng");
+    Map<String, Object> json = ProgressJson.of(p);
+    assertThat(json).containsEntry("ocr", true).containsEntry("ocrPages", 2).containsEntry("ocrLanguage", "eng")
+        .doesNotContainKey("ocrSkipped");
+
+    // the same docId re-published as a text file: the new version says nothing of OCR
+    apply(ingest("scan", 9, 200));
+    apply(document("scan", 9, "h2", 300, Map.of("author", "Ada")));
+    assertThat(book.get("scan").orElseThrow().getOcr()).isNull();
+    assertThat(ProgressJson.of(book.get("scan").orElseThrow())).doesNotContainKeys("ocr", "ocrPages");
+  }
+
+  @Test
+  void aScanOverThePageCapShowsWhyItWasNotOcrd() {
+    apply(ingest("big", 1, 0));
+    apply(document("big", 1, "h", 10, Map.of("ocrSkipped", "80 pages, over the OCR page cap of 50")));
+
+    Map<String, Object> json = ProgressJson.of(book.get("big").orElseThrow());
+    assertThat(json).containsEntry("ocr", false)
+        .containsEntry("ocrSkipped", "80 pages, over the OCR page cap of 50").doesNotContainKey("ocrPages");
   }
 
   @Test
@@ -182,8 +212,13 @@ class ProgressBookTest {
   }
 
   private static ConsumerRecord<byte[], byte[]> document(String docId, long version, String hash, long at) {
+    return document(docId, version, hash, at, Map.of());
+  }
+
+  private static ConsumerRecord<byte[], byte[]> document(String docId, long version, String hash, long at,
+      Map<String, String> metadata) {
     ExtractedDocument doc = ExtractedDocument.newBuilder().setDocId(docId).setContentHash(hash).setVersion(version)
-        .setIngestedAt(T0).setBlocks(List.of()).build();
+        .setIngestedAt(T0).setBlocks(List.of()).setMetadata(metadata).build();
     return record(Topics.DOCUMENTS.name(P), 0, version, at, docId, DOCUMENTS.encode(doc), null);
   }
 

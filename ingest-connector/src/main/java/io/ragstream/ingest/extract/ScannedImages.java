@@ -16,7 +16,11 @@ import org.apache.pdfbox.pdmodel.common.PDRectangle;
 import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
 import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 
-/** Scans the tests make themselves: printed text rendered into an image, and PDFs whose pages are only images. */
+/**
+ * Scans made on the spot: printed text rendered into an image, and PDFs whose pages are only images. The OCR tests
+ * and {@code ragstream bench ocr} read them, so they sit in main code (one copy, no test-jar needed by the benchmark);
+ * nothing in the pipeline calls them.
+ */
 public final class ScannedImages {
   private ScannedImages() {}
 
