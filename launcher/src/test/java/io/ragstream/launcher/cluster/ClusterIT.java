@@ -184,6 +184,25 @@ class ClusterIT {
         });
     covered("update of %s served by both query replicas within 30 s (cached answer invalidated)", probe);
 
+    // A delete reaches the store and both replicas (PipelineIT's acceptance list, over processes).
+    String doomed = versions.keySet().stream().filter(id -> versions.get(id) == 1 && !id.equals(probe))
+        .findFirst().orElseThrow();
+    String doomedMarker = marker(doomed);
+    HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + ingest + "/v1/documents/" + doomed)).timeout(Duration.ofSeconds(60))
+        .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(deleted.statusCode()).as("delete of %s: %s", doomed, deleted.body()).isEqualTo(202);
+    await("delete served by both replicas").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+        .until(() -> {
+          for (int q : queries) {
+            if (search(q, doomedMarker).path("results").size() != 0) {
+              return false;
+            }
+          }
+          return true;
+        });
+    covered("delete of %s gone from both query replicas within 30 s", doomed);
+
     // The killed processes are back.
     await("killed processes restarted").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
         .untilAsserted(() -> {
