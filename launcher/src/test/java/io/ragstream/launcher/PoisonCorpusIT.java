@@ -150,27 +150,6 @@ class PoisonCorpusIT {
     return response.statusCode() == 200 ? HttpJson.mapper().readTree(response.body()).path("chunks").asInt() : 0;
   }
 
-  /** Reads the dead-letter topic from the start until at least {@code atLeast} letters arrived; keyed by docId. */
-  private Map<String, ConsumerRecord<byte[], byte[]>> deadLetters(String topic, int atLeast) {
-    Map<String, ConsumerRecord<byte[], byte[]>> byKey = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-        stack.kafkaSettings().consumer("poison-it-" + System.nanoTime(), "poison-it-dlq", 500))) {
-      // assigned, not subscribed: no group join to wait for on every look
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long deadline = System.nanoTime() + PATIENCE.toNanos();
-      int idle = 0;
-      while (System.nanoTime() < deadline && (byKey.size() < atLeast || idle < 3)) {
-        var records = consumer.poll(Duration.ofMillis(500));
-        idle = records.isEmpty() ? idle + 1 : 0;
-        records.forEach(r -> byKey.put(new String(r.key(), StandardCharsets.UTF_8), r));
-      }
-    }
-    return byKey;
-  }
-
   /** A value in Avro's single-object encoding, but with the fingerprint of a schema no stage knows. */
   private void publishUndecodable(String key, String topic) throws Exception {
     byte[] value = new byte[64];
@@ -257,5 +236,9 @@ class PoisonCorpusIT {
       raf.setLength(50L * 1024 * 1024 + 1);
     }
     return file;
+  }
+
+  private Map<String, ConsumerRecord<byte[], byte[]>> deadLetters(String topic, int atLeast) {
+    return StackReads.deadLetters(stack.kafkaSettings(), topic, atLeast, PATIENCE);
   }
 }

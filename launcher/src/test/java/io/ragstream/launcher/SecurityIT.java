@@ -1,5 +1,6 @@
 package io.ragstream.launcher;
 
+import static io.ragstream.launcher.StackReads.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -496,21 +497,5 @@ class SecurityIT {
 
   private static JsonNode json(HttpResponse<String> response) throws Exception {
     return HttpJson.mapper().readTree(response.body());
-  }
-
-  /** Runs a ragstream command in this JVM and returns what it printed; it must succeed. */
-  private static String run(String... args) {
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    PrintStream original = System.out;
-    int code;
-    System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-    try {
-      code = new CommandLine(new Ragstream()).execute(args);
-    } finally {
-      System.setOut(original);
-    }
-    String out = buffer.toString(StandardCharsets.UTF_8);
-    assertThat(code).as("exit code of %s: %s", List.of(args), out).isZero();
-    return out;
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ragstream.ingest.source.DocumentPublisher;
-import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.http.HttpJson;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.DeadLetters;
@@ -16,6 +15,7 @@ import io.ragstream.schemas.avro.IngestRequest;
 import io.ragstream.schemas.avro.Operation;
 import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -35,15 +35,13 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13's wedge suite on the embedded stack: inputs that once stopped a stage for good, each sent straight to the
@@ -63,8 +61,12 @@ class WedgeSuiteIT {
   private static final Duration PATIENCE = Duration.ofSeconds(180);
   private static final String[] CHINESE = {"河流", "账本", "信号", "港口", "石英", "草地", "向量", "内核", "灯笼", "轨道"};
 
-  @TempDir static Path dataDir;
-  @TempDir static Path roots;
+  /** The one root `file:` references may read from; the stack is started with it, so it exists before the class. */
+  private static final Path ROOTS = newRoots();
+
+  @RegisterExtension
+  static final EmbeddedStackExtension STACK = new EmbeddedStackExtension()
+      .withEnvironment(Map.of("RAGSTREAM_FILE_ROOTS", ROOTS.toString())).withPublisher("wedge-it");
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final List<String> good = new ArrayList<>();
@@ -72,29 +74,35 @@ class WedgeSuiteIT {
   private DocumentPublisher publisher;
 
   @BeforeAll
-  void startStack() throws Exception {
-    stack = EmbeddedStack.start(StackConfig.defaults(dataDir).withEphemeralPorts(), Metrics.registry(),
-        Map.of("RAGSTREAM_FILE_ROOTS", roots.toString()));
-    publisher = new DocumentPublisher(stack.kafkaSettings(), "wedge-it");
+  void useStack() {
+    stack = STACK.stack();
+    publisher = STACK.publisher();
   }
 
   @AfterAll
-  void stopStack() {
-    if (publisher != null) {
-      publisher.close();
+  static void removeRoots() throws IOException {
+    try (var paths = Files.walk(ROOTS)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
     }
-    if (stack != null) {
-      stack.close();
+  }
+
+  private static Path newRoots() {
+    try {
+      return Files.createTempDirectory("wedge-it-roots");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
   @Test
   void everyWedgeInputIsDeadLetteredWithItsReasonAndTheDocumentAfterItIsIndexed() throws Exception {
-    Path fifo = roots.resolve("pipe");
+    Path fifo = ROOTS.resolve("pipe");
     Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
     assertThat(mkfifo.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assumeThat(mkfifo.exitValue()).as("mkfifo available").isZero();
-    Path allowed = Files.writeString(roots.resolve("allowed.txt"), "A file under the allowed root about herons.");
+    Path allowed = Files.writeString(ROOTS.resolve("allowed.txt"), "A file under the allowed root about herons.");
 
     publishRaw(upsert("wedge-big-output").setContentType("application/gzip").setSourceName("big.txt.gz")
         .setContent(ByteBuffer.wrap(inflatingGzip(24 * 1024 * 1024))).build());
@@ -117,7 +125,7 @@ class WedgeSuiteIT {
     for (String docId : good) {
       await().atMost(PATIENCE).untilAsserted(() -> assertThat(indexedChunks(docId)).as(docId).isPositive());
     }
-    Map<String, ConsumerRecord<byte[], byte[]>> extract = deadLetters(Topics.DLQ_EXTRACT, 3);
+    Map<String, ConsumerRecord<byte[], byte[]>> extract = StackReads.deadLetters(stack.kafkaSettings(), Topics.DLQ_EXTRACT.name(Topics.DEFAULT_PREFIX), 3, PATIENCE);
     assertReason(extract.get("wedge-big-output"), "wedge-big-output", "too_large");
     assertReason(extract.get("wedge-malformed-ref"), "wedge-malformed-ref", "malformed_reference");
     assertReason(extract.get("wedge-fifo"), "wedge-fifo", "reference_refused");
@@ -125,7 +133,7 @@ class WedgeSuiteIT {
     // the indexer's letters are keyed by chunk id; the document travels in a header
     Map<String, ConsumerRecord<byte[], byte[]>> indexer = new java.util.HashMap<>();
     await().atMost(PATIENCE).untilAsserted(() -> {
-      deadLetters(Topics.DLQ_INDEXER, 2).values().forEach(r -> {
+      StackReads.deadLetters(stack.kafkaSettings(), Topics.DLQ_INDEXER.name(Topics.DEFAULT_PREFIX), 2, PATIENCE).values().forEach(r -> {
         String docId = DeadLetters.header(r.headers(), ErrorHeaders.DOC_ID);
         indexer.put(docId == null ? "(no docId header)" : docId, r);
       });
@@ -195,26 +203,5 @@ class WedgeSuiteIT {
         + stack.httpPort() + "/v1/documents/" + URLEncoder.encode(docId, StandardCharsets.UTF_8))).build(),
         HttpResponse.BodyHandlers.ofString());
     return response.statusCode() == 200 ? HttpJson.mapper().readTree(response.body()).path("chunks").asInt() : 0;
-  }
-
-  /** The dead letters of a stage, keyed by record key, once at least {@code atLeast} arrived. */
-  private Map<String, ConsumerRecord<byte[], byte[]>> deadLetters(io.ragstream.schemas.Topic<?, ?> dlq, int atLeast) {
-    String topic = dlq.name(Topics.DEFAULT_PREFIX);
-    Map<String, ConsumerRecord<byte[], byte[]>> byKey = new java.util.HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-        stack.kafkaSettings().consumer("wedge-it-" + System.nanoTime(), "wedge-it-dlq", 500))) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long deadline = System.nanoTime() + PATIENCE.toNanos();
-      int idle = 0;
-      while (System.nanoTime() < deadline && (byKey.size() < atLeast || idle < 3)) {
-        var records = consumer.poll(Duration.ofMillis(500));
-        idle = records.isEmpty() ? idle + 1 : 0;
-        records.forEach(r -> byKey.put(new String(r.key(), StandardCharsets.UTF_8), r));
-      }
-    }
-    return byKey;
   }
 }
