@@ -26,11 +26,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
@@ -333,20 +330,6 @@ class IndexerCommitIT {
 
   /** End offsets minus the group's committed offsets on the embeddings topic. */
   private long committedLag(String group) throws Exception {
-    String topic = Topics.EMBEDDINGS.name(settings.topicPrefix());
-    try (Admin admin = Admin.create(settings.admin())) {
-      Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-          .partitionsToOffsetAndMetadata().get();
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      for (int p = 0; p < Topics.EMBEDDINGS.partitions(); p++) {
-        latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-      }
-      long lag = 0;
-      for (var end : admin.listOffsets(latest).all().get().entrySet()) {
-        OffsetAndMetadata done = committed.get(end.getKey());
-        lag += end.getValue().offset() - (done == null ? 0 : done.offset());
-      }
-      return lag;
-    }
+    return EmbeddingsBacklog.committedLag(settings, group);
   }
 }

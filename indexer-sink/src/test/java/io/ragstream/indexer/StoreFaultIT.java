@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -170,25 +169,9 @@ class StoreFaultIT {
     }
     return ids;
   }
-
   /** End offsets minus the indexer group's committed offsets on the embeddings topic. */
   private long committedLag() throws Exception {
-    String topic = Topics.EMBEDDINGS.name(settings.topicPrefix());
-    String group = settings.topicPrefix() + "indexer-lucene-g1";
-    try (Admin admin = Admin.create(settings.admin())) {
-      Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-          .partitionsToOffsetAndMetadata().get();
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      for (int p = 0; p < Topics.EMBEDDINGS.partitions(); p++) {
-        latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-      }
-      long lag = 0;
-      for (var end : admin.listOffsets(latest).all().get().entrySet()) {
-        OffsetAndMetadata done = committed.get(end.getKey());
-        lag += end.getValue().offset() - (done == null ? 0 : done.offset());
-      }
-      return lag;
-    }
+    return EmbeddingsBacklog.committedLag(settings, settings.topicPrefix() + "indexer-lucene-g1");
   }
 
   private long deadLetterCount() throws Exception {
