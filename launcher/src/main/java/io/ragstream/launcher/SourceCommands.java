@@ -2,12 +2,14 @@ package io.ragstream.launcher;
 
 import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.ingest.source.RecordMapping;
+import io.ragstream.ingest.source.RegistryAvroDecoder;
 import io.ragstream.ingest.source.TopicSource;
 import io.ragstream.runtime.Metrics;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.stage.Health;
 import io.ragstream.runtime.stage.StageHttpServer;
 import java.io.IOException;
+import java.net.URI;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -45,9 +47,10 @@ final class SourceCommands {
   }
 
   /** {@code ragstream source topic}: index the records of an existing topic through a declared mapping. */
-  @Command(name = "topic", description = "Index an existing Kafka topic: each record becomes a document through"
-      + " --map, tombstones become deletes, records the mapping cannot read go to the extract dead-letter topic."
-      + " Runs until interrupted; offsets are kept in the consumer group, so a restart resumes.")
+  @Command(name = "topic", description = "Index an existing Kafka topic: each record (JSON, a schema registry's Avro,"
+      + " or plain text) becomes a document through --map, tombstones become deletes, records the mapping cannot"
+      + " read go to the extract dead-letter topic. Runs until interrupted; offsets are kept in the consumer group,"
+      + " so a restart resumes.")
   static final class Topic implements Callable<Integer> {
     @CommandLine.Mixin Ragstream.KafkaOptions kafka = new Ragstream.KafkaOptions();
 
@@ -61,8 +64,14 @@ final class SourceCommands {
         + "title=$.title,tenant=$.org,meta.NAME=$.path (JSONPath; text repeatable; id defaults to the record key)")
     String map;
 
-    @Option(names = "--format", defaultValue = "json", description = "json or string (default: ${DEFAULT-VALUE})")
+    @Option(names = "--format", defaultValue = "json", description = "json, avro (a schema registry's Avro; --map"
+        + " paths apply to the record as JSON) or string (default: ${DEFAULT-VALUE})")
     String format;
+
+    @Option(names = "--source-schema-registry-url", paramLabel = "URL", description = "with --format avro: the"
+        + " Apicurio Registry v2 API holding --source-topic's schemas, e.g. http://registry:8080/apis/registry/v2"
+        + " (Confluent wire format or Apicurio id headers; default: --schema-registry-url)")
+    String sourceRegistryUrl;
 
     @Option(names = "--tenant", defaultValue = "default") String tenant;
 
@@ -85,20 +94,54 @@ final class SourceCommands {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
+      RegistryAvroDecoder avro = avroDecoder(mapping.format());
       KafkaSettings source = sourceBootstrap == null ? target
           : new KafkaSettings(sourceBootstrap, target.topicPrefix());
       try (DocumentPublisher publisher = new DocumentPublisher(target, "ragstream-source-topic", "topic",
               Metrics.registry());
-          TopicSource topic = new TopicSource(settings, mapping, source, target, publisher, Metrics.registry(),
+          TopicSource topic = new TopicSource(settings, mapping, avro, source, target, publisher, Metrics.registry(),
               System.out::println)) {
         Thread consuming = Thread.ofPlatform().name("ragstream-source-topic").start(topic);
         Runtime.getRuntime().addShutdownHook(new Thread(topic::close, "ragstream-source-topic-stop"));
         try (StageHttpServer server = metrics.start(spec, consuming)) {
-          System.out.println("indexing topic " + sourceTopic + " (group " + settings.groupId() + ")");
+          System.out.println("indexing topic " + sourceTopic + " (group " + settings.groupId() + ")"
+              + (avro == null ? "" : ", Avro schemas from " + avro.registryUrl()));
           consuming.join();
+        }
+        if (topic.failure() != null) {
+          System.err.println("ragstream source topic: " + topic.failure().getMessage());
+          return 1;
         }
       }
       return 0;
+    }
+
+    /**
+     * The registry decoder of {@code --format avro}: {@code --source-schema-registry-url}, else the stack's own
+     * {@code --schema-registry-url} (a stack in registry mode usually shares its registry with the topics it
+     * indexes). Null for the other formats, which take no registry.
+     */
+    private RegistryAvroDecoder avroDecoder(RecordMapping.Format format) {
+      boolean own = sourceRegistryUrl != null && !sourceRegistryUrl.isBlank();
+      if (format != RecordMapping.Format.AVRO) {
+        if (own) {
+          throw new CommandLine.ParameterException(spec.commandLine(),
+              "--source-schema-registry-url applies to --format avro only, not --format " + format);
+        }
+        return null;
+      }
+      String url = own ? sourceRegistryUrl : kafka.serdes.registryUrl;
+      if (url == null || url.isBlank()) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--format avro needs"
+            + " --source-schema-registry-url URL: the Apicurio Registry v2 API holding " + sourceTopic
+            + "'s schemas, e.g. http://registry:8080/apis/registry/v2 (default: --schema-registry-url, not set)");
+      }
+      try {
+        return new RegistryAvroDecoder(URI.create(url.strip()));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), (own ? "--source-schema-registry-url "
+            : "--schema-registry-url ") + url + ": " + e.getMessage());
+      }
     }
   }
 

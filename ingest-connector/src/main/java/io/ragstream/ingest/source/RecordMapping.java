@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How the records of an existing topic become documents: a declared mapping from record fields to a document's id,
@@ -27,25 +29,32 @@ import java.util.Objects;
  *
  * <p>The mapping is {@code id=$.id,text=$.body,title=$.title,tenant=$.org,meta.region=$.region}: each value a
  * JSONPath (Jayway json-path) into the record's value. {@code text} may be given more than once (each becomes a
- * paragraph). For {@code string} records the value itself is the text and the record key the id.
+ * paragraph). For {@code string} records the value itself is the text and the record key the id. For {@code avro}
+ * records (a schema registry's) the paths apply to the value's JSON rendering ({@link AvroJson}), so the same
+ * mapping reads the same record in either encoding.
  *
  * <p>Identity: a record's docId is its {@code id} path's value; where it has none, the record key (as UTF-8 text).
  * A tombstone (null value) deletes the document its key names: the {@code id} path applied to the key when the key is
- * JSON that has it (a Debezium or Kafka Connect key such as {@code {"id":42}}), else the key's text. So the upserts
- * and tombstones of one topic address the same documents.
+ * JSON that has it (a Kafka Connect key such as {@code {"id":42}} with {@code id=$.id}); where it has not, the key's
+ * field named like the path's last segment (Debezium: values {@code {"after":{"id":42,...}}} mapped with
+ * {@code id=$.after.id}, keys {@code {"id":42}}); else the key's text. So the upserts and tombstones of one topic
+ * address the same documents.
  */
 public final class RecordMapping {
 
-  /** How the record values are encoded. */
+  /**
+   * How the record values are encoded. {@code AVRO}: written with a schema registry's serializer; the source decodes
+   * them ({@link RegistryAvroDecoder}) and hands the mapping their JSON rendering
+   * ({@link #mapDecoded(byte[], JsonNode)}).
+   */
   public enum Format {
-    JSON, STRING;
+    JSON, STRING, AVRO;
 
     public static Format parse(String value) {
       try {
         return valueOf(value.strip().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--format must be json or string, was '" + value + "'"
-            + ("avro".equalsIgnoreCase(value.strip()) ? " (Avro from a schema registry is not supported yet)" : ""));
+        throw new IllegalArgumentException("--format must be json, avro or string, was '" + value + "'");
       }
     }
   }
@@ -71,11 +80,15 @@ public final class RecordMapping {
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The last segment of a compiled path, which Jayway prints as {@code $['after']['id']}. */
+  private static final Pattern LAST_PROPERTY = Pattern.compile("\\['([^']+)'\\]$");
   private static final Configuration JSON_PATH = Configuration.builder()
       .jsonProvider(new JacksonJsonNodeJsonProvider(JSON)).mappingProvider(new JacksonMappingProvider(JSON)).build();
 
   private final Format format;
   private final JsonPath id;
+  /** The id path's last property name ({@code id} of {@code $.after.id}): the key field a tombstone falls back to. */
+  private final String idKeyField;
   private final List<JsonPath> texts;
   private final JsonPath title;
   private final JsonPath tenant;
@@ -87,6 +100,8 @@ public final class RecordMapping {
       Map<String, JsonPath> meta, String defaultTenant, String sourceTopic) {
     this.format = format;
     this.id = id;
+    Matcher last = id == null ? null : LAST_PROPERTY.matcher(id.getPath());
+    this.idKeyField = last != null && last.find() ? last.group(1) : null;
     this.texts = texts;
     this.title = title;
     this.tenant = tenant;
@@ -132,15 +147,21 @@ public final class RecordMapping {
         }
       }
     }
-    if (format == Format.JSON && texts.isEmpty()) {
-      throw new IllegalArgumentException("--map must name the text of a JSON record, e.g. text=$.body");
+    if (format != Format.STRING && texts.isEmpty()) {
+      throw new IllegalArgumentException("--map must name the text of " + (format == Format.AVRO ? "an Avro"
+          : "a JSON") + " record, e.g. text=$.body");
     }
     if (format == Format.STRING && (!texts.isEmpty() || title != null || tenant != null || !meta.isEmpty())) {
       throw new IllegalArgumentException("--format string takes the whole value as the text and the key as the id;"
-          + " --map applies to json records only");
+          + " --map applies to json and avro records only");
     }
     return new RecordMapping(format, id, List.copyOf(texts), title, tenant, Map.copyOf(meta),
         defaultTenant == null ? "default" : defaultTenant, sourceTopic);
+  }
+
+  /** How the source's records are encoded. */
+  public Format format() {
+    return format;
   }
 
   private static JsonPath compile(String name, String expression) {
@@ -152,8 +173,14 @@ public final class RecordMapping {
     }
   }
 
-  /** The request a record becomes: an upsert of its document, or a delete for a tombstone. */
+  /**
+   * The request a record becomes: an upsert of its document, or a delete for a tombstone. For {@code json} and
+   * {@code string} records; {@code avro} ones are decoded by the source first ({@link #mapDecoded(byte[], JsonNode)}).
+   */
   public IngestRequest map(byte[] key, byte[] value) throws MappingException {
+    if (format == Format.AVRO) {
+      throw new IllegalStateException("avro values are decoded by the source: mapDecoded(key, JsonNode)");
+    }
     if (value == null) {
       String docId = tombstoneId(key);
       return DocumentPublisher.deleteRequest(docId, defaultTenant);
@@ -178,6 +205,26 @@ public final class RecordMapping {
     if (root == null || root.isMissingNode()) {
       throw new MappingException("undecodable", "the record's value is empty, not JSON");
     }
+    return mapTree(key, root);
+  }
+
+  /**
+   * The request a decoded record becomes (an Avro value rendered as JSON by {@link AvroJson}): the same JSONPath
+   * mapping as a JSON record's, so a mapping means the same on either encoding.
+   *
+   * @param value the value's JSON, or null for a tombstone
+   */
+  public IngestRequest mapDecoded(byte[] key, JsonNode value) throws MappingException {
+    if (format == Format.STRING) {
+      throw new IllegalStateException("string records are mapped from their bytes: map(key, byte[])");
+    }
+    if (value == null) {
+      return DocumentPublisher.deleteRequest(tombstoneId(key), defaultTenant);
+    }
+    return mapTree(key, value);
+  }
+
+  private IngestRequest mapTree(byte[] key, JsonNode root) throws MappingException {
     String docId = id == null ? null : scalar(root, id, "id");
     if (docId == null) {
       if (key == null) {
@@ -215,11 +262,16 @@ public final class RecordMapping {
       throw new MappingException("missing_key", "a tombstone without a key names no document to delete");
     }
     String text = utf8(key, "key");
-    if (id != null && format == Format.JSON) {
+    if (id != null && format != Format.STRING) {
       try {
         JsonNode keyJson = JSON.readTree(text);
         if (keyJson != null && keyJson.isContainerNode()) {
           String found = scalar(keyJson, id, "id");
+          if (found == null && idKeyField != null && keyJson.isObject()) {
+            // id=$.after.id on a Debezium envelope: its key is {"id":42}, the row's key columns at the top
+            JsonNode field = keyJson.get(idKeyField);
+            found = field == null || field.isNull() || !field.isValueNode() ? null : field.asText();
+          }
           if (found != null) {
             return found;
           }

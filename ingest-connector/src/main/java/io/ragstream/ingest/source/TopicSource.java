@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -33,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * batch is acknowledged, so a crash re-reads (and idempotently re-publishes) a batch, never skips one. A record that
  * cannot be mapped goes to the extract dead-letter topic with the mapping error and is not retried.
  *
+ * <p>Avro records ({@code --format avro}) are decoded through a schema registry ({@link RegistryAvroDecoder}) first;
+ * a record the registry cannot decode is dead-lettered like any other, but a registry that does not answer fails no
+ * record: the batch is read again after a pause (1 s doubling to 30 s), and after {@link Settings#registryPatience()}
+ * of outage the source stops with an error ({@link #failure()}), its offsets at the last acknowledged batch.
+ *
  * <p>The source topic may live on another cluster than ragstream's ({@code sourceKafka} vs the publisher's).
  *
  * <p>Its lag is reported two ways: its consumer group is named {@code <prefix>source-<topic>} by default, so
@@ -42,13 +49,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicSource implements Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TopicSource.class);
+  private static final Duration MAX_REGISTRY_BACKOFF = Duration.ofSeconds(30);
 
   /**
    * @param topic the topic to index
    * @param groupId its consumer group: a second run with the same group resumes where the first stopped (default:
    *     {@link #defaultGroup} with the default topic prefix)
    */
-  public record Settings(String topic, String groupId, int maxPollRecords) {
+  public record Settings(String topic, String groupId, int maxPollRecords, Duration registryPatience) {
+    /** How long an unreachable schema registry is retried (avro records) before the source stops with an error. */
+    public static final Duration DEFAULT_REGISTRY_PATIENCE = Duration.ofMinutes(5);
+
+    public Settings(String topic, String groupId, int maxPollRecords) {
+      this(topic, groupId, maxPollRecords, DEFAULT_REGISTRY_PATIENCE);
+    }
+
     public Settings {
       if (topic == null || topic.isBlank()) {
         throw new IllegalArgumentException("--source-topic must name a topic");
@@ -58,6 +73,9 @@ public final class TopicSource implements Runnable, AutoCloseable {
       }
       if (maxPollRecords < 1) {
         throw new IllegalArgumentException("maxPollRecords must be positive, was " + maxPollRecords);
+      }
+      if (registryPatience == null || registryPatience.isNegative()) {
+        throw new IllegalArgumentException("registryPatience must be zero or more, was " + registryPatience);
       }
     }
 
@@ -72,6 +90,8 @@ public final class TopicSource implements Runnable, AutoCloseable {
 
   private final Settings settings;
   private final RecordMapping mapping;
+  /** Decodes avro records through the registry; null for json and string. */
+  private final RegistryAvroDecoder avro;
   private final DocumentPublisher publisher;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final CheckedProducer<byte[], byte[]> deadLetters;
@@ -79,6 +99,12 @@ public final class TopicSource implements Runnable, AutoCloseable {
   private final MeterRegistry metrics;
   private final Consumer<String> out;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Counted down by {@link #close()}: cuts a wait for the registry short. */
+  private final CountDownLatch stopping = new CountDownLatch(1);
+  /** When the registry stopped answering (nanoTime), or -1 while it answers; the poll loop's thread only. */
+  private long registryDownSince = -1;
+  private Duration registryBackoff = Duration.ZERO;
+  private volatile RuntimeException failure;
   /** Records on the assigned partitions not yet consumed, as of the last poll; -1 until a poll has seen one. */
   private final AtomicLong lag = new AtomicLong(-1);
   private final Gauge lagGauge;
@@ -90,8 +116,22 @@ public final class TopicSource implements Runnable, AutoCloseable {
    */
   public TopicSource(Settings settings, RecordMapping mapping, KafkaSettings sourceKafka, KafkaSettings kafka,
       DocumentPublisher publisher, MeterRegistry metrics, Consumer<String> out) {
+    this(settings, mapping, null, sourceKafka, kafka, publisher, metrics, out);
+  }
+
+  /**
+   * @param avro the registry decoder of an {@code avro} mapping (required for it, refused for the others); the
+   *     source closes it
+   */
+  public TopicSource(Settings settings, RecordMapping mapping, RegistryAvroDecoder avro, KafkaSettings sourceKafka,
+      KafkaSettings kafka, DocumentPublisher publisher, MeterRegistry metrics, Consumer<String> out) {
+    if ((mapping.format() == RecordMapping.Format.AVRO) != (avro != null)) {
+      throw new IllegalArgumentException(avro == null ? "--format avro needs a schema registry to decode records"
+          : "a schema registry decodes --format avro records only, not " + mapping.format());
+    }
     this.settings = settings;
     this.mapping = mapping;
+    this.avro = avro;
     this.publisher = publisher;
     this.metrics = metrics;
     this.out = out;
@@ -119,21 +159,32 @@ public final class TopicSource implements Runnable, AutoCloseable {
       consumer.subscribe(List.of(settings.topic()));
       while (!closed.get()) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
-        if (!records.isEmpty()) {
-          process(records);
+        if (!records.isEmpty() && process(records)) {
           consumer.commitSync();
         }
         updateLag();
       }
     } catch (WakeupException e) {
       if (!closed.get()) {
+        failure = e;
         throw e;
       }
+    } catch (RuntimeException e) {
+      failure = e;
+      throw e;
     } finally {
       metrics.remove(lagGauge);
       consumer.close(Duration.ofSeconds(5));
       deadLetters.close();
+      if (avro != null) {
+        avro.close();
+      }
     }
+  }
+
+  /** Why {@link #run()} stopped other than by {@link #close()} (e.g. the registry unreachable too long), or null. */
+  public RuntimeException failure() {
+    return failure;
   }
 
   /**
@@ -155,12 +206,20 @@ public final class TopicSource implements Runnable, AutoCloseable {
     }
   }
 
-  private void process(ConsumerRecords<byte[], byte[]> records) {
+  /** Maps, publishes and dead-letters a batch; false where it must be read again (the registry did not answer). */
+  private boolean process(ConsumerRecords<byte[], byte[]> records) {
     List<IngestRequest> requests = new ArrayList<>();
     List<ProducerRecord<byte[], byte[]>> bad = new ArrayList<>();
     for (ConsumerRecord<byte[], byte[]> record : records) {
       try {
-        requests.add(mapping.map(record.key(), record.value()));
+        requests.add(avro == null ? mapping.map(record.key(), record.value())
+            : mapping.mapDecoded(avro.key(record.topic(), record.headers(), record.key()),
+                avro.value(record.topic(), record.headers(), record.value())));
+      } catch (RegistryAvroDecoder.RegistryUnavailableException e) {
+        // Nothing of the batch is sent yet: read it again after a pause, so good records are not dead-lettered
+        // for the registry's outage.
+        awaitRegistry(records, e);
+        return false;
       } catch (RecordMapping.MappingException e) {
         LOG.warn("{}-{}@{} cannot become a document ({}): {}", record.topic(), record.partition(), record.offset(),
             e.reason(), e.getMessage());
@@ -182,12 +241,53 @@ public final class TopicSource implements Runnable, AutoCloseable {
       out.accept("dead-lettered " + settings.topic() + " record: "
           + DeadLetters.header(record.headers(), io.ragstream.schemas.ErrorHeaders.EXCEPTION_MESSAGE));
     }
+    if (registryDownSince >= 0) {
+      LOG.info("schema registry {} answers again", avro.registryUrl());
+      registryDownSince = -1;
+      registryBackoff = Duration.ZERO;
+    }
+    return true;
+  }
+
+  /**
+   * The registry did not answer: rewinds the batch's partitions to its first records and waits (1 s, doubling to
+   * 30 s), or gives up with {@link RegistryAvroDecoder.RegistryUnavailableException} once the registry has been
+   * unreachable for longer than the settings' patience.
+   */
+  private void awaitRegistry(ConsumerRecords<byte[], byte[]> records, RuntimeException outage) {
+    for (TopicPartition partition : records.partitions()) {
+      consumer.seek(partition, records.records(partition).getFirst().offset());
+    }
+    long now = System.nanoTime();
+    if (registryDownSince < 0) {
+      registryDownSince = now;
+    }
+    Duration down = Duration.ofNanos(now - registryDownSince);
+    if (down.compareTo(settings.registryPatience()) >= 0) {
+      throw new RegistryAvroDecoder.RegistryUnavailableException("schema registry " + avro.registryUrl()
+          + " unreachable for " + down.toSeconds() + " s; stopping without committing " + settings.topic()
+          + " past the last acknowledged batch", outage);
+    }
+    registryBackoff = registryBackoff.isZero() ? Duration.ofSeconds(1)
+        : registryBackoff.multipliedBy(2).compareTo(MAX_REGISTRY_BACKOFF) > 0 ? MAX_REGISTRY_BACKOFF
+        : registryBackoff.multipliedBy(2);
+    LOG.warn("schema registry {} did not answer ({}); reading {} again in {} s (giving up after {} s)",
+        avro.registryUrl(), outage.getMessage(), settings.topic(), registryBackoff.toSeconds(),
+        settings.registryPatience().toSeconds());
+    metrics.counter("ragstream.source.registry.retries", "source", publisher.source()).increment();
+    try {
+      stopping.await(registryBackoff.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WakeupException();
+    }
   }
 
   /** Stops the loop after the batch in flight (whose offsets are then not committed unless it finished). */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      stopping.countDown();
       consumer.wakeup();
     }
   }

@@ -30,11 +30,24 @@ class RecordMappingTest {
 
   @Test
   void aTombstoneDeletesTheDocumentItsKeyNames() throws Exception {
-    assertThat(TICKETS.map(bytes("{\"id\":17}"), null)).satisfies(r -> {
+    assertThat(TICKETS.map(bytes("{\"id\":17}"), (byte[]) null)).satisfies(r -> {
       assertThat(r.getOperation()).isEqualTo(Operation.DELETE);
       assertThat(r.getDocId()).as("the id path applied to a JSON key").isEqualTo("17");
     });
-    assertThat(TICKETS.map(bytes("plain-42"), null).getDocId()).isEqualTo("plain-42");
+    assertThat(TICKETS.map(bytes("plain-42"), (byte[]) null).getDocId()).isEqualTo("plain-42");
+  }
+
+  @Test
+  void aDebeziumTombstoneDeletesTheRowItsEnvelopesAddressed() throws Exception {
+    RecordMapping envelopes = RecordMapping.parse("id=$.after.id,text=$.after.body", Format.JSON, null, "t");
+    byte[] key = bytes("{\"id\":42}");
+
+    assertThat(envelopes.map(key, bytes("{\"after\":{\"id\":42,\"body\":\"x\"},\"op\":\"c\"}")).getDocId())
+        .isEqualTo("42");
+    assertThat(envelopes.map(key, (byte[]) null).getDocId()).as("the key's field named like the path's last")
+        .isEqualTo("42");
+    assertThat(envelopes.map(bytes("{\"row\":42}"), (byte[]) null).getDocId()).as("no such field: the key's text")
+        .isEqualTo("{\"row\":42}");
   }
 
   @Test
@@ -52,7 +65,7 @@ class RecordMappingTest {
         .hasMessageContaining("$['body']");
     assertThatThrownBy(() -> TICKETS.map(null, bytes("{\"body\":\"no id, no key\"}")))
         .isInstanceOfSatisfying(MappingException.class, e -> assertThat(e.reason()).isEqualTo("missing_id"));
-    assertThatThrownBy(() -> TICKETS.map(null, null))
+    assertThatThrownBy(() -> TICKETS.map(null, (byte[]) null))
         .isInstanceOfSatisfying(MappingException.class, e -> assertThat(e.reason()).isEqualTo("missing_key"));
   }
 
@@ -72,7 +85,10 @@ class RecordMappingTest {
         .hasMessageContaining("unknown field 'colour'");
     assertThatThrownBy(() -> RecordMapping.parse("text=$.[[", Format.JSON, null, "t"))
         .hasMessageContaining("not a JSONPath");
-    assertThatThrownBy(() -> Format.parse("avro")).hasMessageContaining("not supported");
+    assertThat(Format.parse(" Avro ")).isEqualTo(Format.AVRO);
+    assertThatThrownBy(() -> Format.parse("protobuf")).hasMessageContaining("json, avro or string");
+    assertThatThrownBy(() -> RecordMapping.parse("id=$.id", Format.AVRO, null, "t"))
+        .hasMessageContaining("text of an Avro record");
   }
 
   private static byte[] bytes(String text) {

@@ -14,6 +14,7 @@ import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.IngestRequest;
 import io.ragstream.schemas.avro.Operation;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +28,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +94,77 @@ class TopicSourceIT {
       assertThat(again).containsExactly("published t-4");
       assertThat(readAll(kafka, Topics.INGEST.name(Topics.DEFAULT_PREFIX), 4)).hasSize(4);
       assertThat(groupLag(kafka, "ragstream.source-tickets")).isZero();
+    }
+  }
+
+  /**
+   * {@code --format avro} with its schema registry down: a record that is not registry Avro at all is dead-lettered
+   * without asking the registry, but a registry-framed record is not the record's fault — nothing of its batch is
+   * dead-lettered or committed, and past its patience (zero here) the source stops with the outage as its failure.
+   * Decoding through a live registry is AvroTopicSourceIT's (Docker).
+   */
+  @Test
+  void anAvroSourceDeadLettersBadBytesButStopsRatherThanDeadLetterForARegistryOutage() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+      TopicAdmin.ensureTopics(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX, (short) 1, Topics.ALL,
+          Duration.ofSeconds(30));
+      KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic("orders", 1, (short) 1))).all().get();
+      }
+      produceBytes(kafka, "orders", "o-1",
+          "{\"id\":\"o-1\",\"body\":\"JSON, not Avro\"}".getBytes(StandardCharsets.UTF_8));
+      URI registry;
+      try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+        registry = URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/apis/registry/v2");
+      }
+      SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+      RecordMapping mapping = RecordMapping.parse("id=$.id,text=$.body", RecordMapping.Format.AVRO, "default",
+          "orders");
+      List<String> lines = Collections.synchronizedList(new ArrayList<>());
+      try (DocumentPublisher publisher = new DocumentPublisher(settings, "topic-source-avro-it", "topic", metrics);
+          TopicSource source = new TopicSource(new TopicSource.Settings("orders", null, 100, Duration.ZERO),
+              mapping, new RegistryAvroDecoder(registry), settings, settings, publisher, metrics, lines::add)) {
+        Thread thread = Thread.ofPlatform().name("topic-source-avro-it").start(source);
+        await().atMost(PATIENCE).until(() -> !lines.isEmpty());
+        assertThat(lines).singleElement().asString().startsWith("dead-lettered orders record:")
+            .contains("not registry Avro");
+        // Confluent framing, schema id 3: only the registry can say what it is
+        produceBytes(kafka, "orders", "o-2", new byte[] {0, 0, 0, 0, 3, 2, 'x'});
+        thread.join(PATIENCE.toMillis());
+        assertThat(thread.isAlive()).as("the source stops once the registry is past its patience").isFalse();
+        assertThat(source.failure()).isInstanceOf(RegistryAvroDecoder.RegistryUnavailableException.class)
+            .hasMessageContaining(registry.toString());
+      }
+      assertThat(lines).hasSize(1);
+      List<ConsumerRecord<byte[], byte[]>> dlq = readAll(kafka, Topics.DLQ_EXTRACT.name(Topics.DEFAULT_PREFIX), 1);
+      assertThat(dlq).singleElement().satisfies(r -> {
+        assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("o-1");
+        assertThat(DeadLetters.header(r.headers(), ErrorHeaders.REASON)).isEqualTo("undecodable");
+      });
+      assertThat(endOffset(kafka, Topics.DLQ_EXTRACT.name(Topics.DEFAULT_PREFIX)))
+          .as("the framed record was not dead-lettered").isEqualTo(1);
+      assertThat(groupLag(kafka, "ragstream.source-orders")).as("the framed record is not committed").isEqualTo(1);
+      assertThat(endOffset(kafka, Topics.INGEST.name(Topics.DEFAULT_PREFIX))).isZero();
+    }
+  }
+
+  /** Records ever written to a topic (the sum of its partitions' end offsets). */
+  private static long endOffset(EmbeddedKafka kafka, String topic) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers",
+        kafka.bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
+  private static void produceBytes(EmbeddedKafka kafka, String topic, String key, byte[] value) {
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+        kafka.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
