@@ -76,7 +76,7 @@ public final class RegistryAvroDecoder implements AutoCloseable {
     if (bytes == null) {
       return null;
     }
-    return AvroJson.toJson(decode(values, topic, headers, bytes, "value"));
+    return render(decode(values, topic, headers, bytes, "value"), "value");
   }
 
   /**
@@ -88,9 +88,19 @@ public final class RegistryAvroDecoder implements AutoCloseable {
     if (bytes == null || !(framed(bytes) || hasKeyHeaders(headers))) {
       return bytes;
     }
-    JsonNode key = AvroJson.toJson(decode(keys, topic, headers, bytes, "key"));
+    JsonNode key = render(decode(keys, topic, headers, bytes, "key"), "key");
     String text = key.isValueNode() ? key.asText() : key.toString();
     return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A datum Avro itself decoded matches its schema; should one not, it is that record's dead letter, not a crash. */
+  private static JsonNode render(Object datum, String what) throws RecordMapping.MappingException {
+    try {
+      return AvroJson.toJson(datum);
+    } catch (RuntimeException e) {
+      throw new RecordMapping.MappingException("undecodable", "the record's " + what + " cannot be rendered as JSON: "
+          + e, e);
+    }
   }
 
   private Object decode(AvroKafkaDeserializer<Object> deserializer, String topic, Headers headers, byte[] bytes,
