@@ -25,6 +25,9 @@ public record OnnxOptions(int intraOpThreads, int interOpThreads, String optimiz
   /** The values of the {@code device} setting: {@code cpu}, {@code cuda} (CPU fallback), {@code cuda-strict}. */
   public static final List<String> DEVICES = List.of("cpu", "cuda", "cuda-strict");
 
+  /** The most intra-op threads {@link #forQueries()} gives one query embedding. */
+  public static final int QUERY_THREADS = 2;
+
   public OnnxOptions {
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException("intraOpThreads must be >= 1: " + intraOpThreads);
@@ -62,14 +65,17 @@ public record OnnxOptions(int intraOpThreads, int interOpThreads, String optimiz
   }
 
   /**
-   * For embedding search queries: one thread per query and no spinning. A query is a few tokens, too little work to
-   * split across cores: on the 2-core build machine a MiniLM query embedding took 3.3 ms with one intra-op thread and
-   * with two, and a hybrid search 6.0 vs 5.8 ms (docs/BENCHMARKS.md). One thread leaves the other cores to BM25,
-   * which runs at the same time, and to concurrent queries, each of which is its own run (a session runs concurrent
-   * calls in parallel); without spinning, an idle query service burns no core between requests.
+   * For embedding search queries: up to two intra-op threads per query, no spinning. A claim of 15–30 tokens is
+   * ~9 ms of MiniLM fp32 on one AVX2 core, the largest part of a hybrid search; two threads cut it, measured in one
+   * process alternating with one thread on the 2-core build machine under load (docs/BENCHMARKS.md): hybrid p50
+   * 14.8 vs 15.8 ms, p99 124 vs 161 ms, int8 queries 11.0 vs 12.0 ms. More than two splits a short sequence's
+   * matrices too thinly to pay for the synchronisation, and leaves the other cores to concurrent queries and to
+   * BM25, which runs beside the embedding. Spinning threads were slower under load (hybrid p50 23.0 ms) and would
+   * burn a core between requests in an idle query service.
    */
   public static OnnxOptions forQueries() {
-    return new OnnxOptions(1, 1, OptLevel.ALL_OPT.name(), ExecutionProvider.CPU, false);
+    return new OnnxOptions(Math.min(QUERY_THREADS, CpuCores.physical()), 1, OptLevel.ALL_OPT.name(),
+        ExecutionProvider.CPU, false);
   }
 
   /** The same settings on another execution provider (falling back to the CPU where it is unavailable). */

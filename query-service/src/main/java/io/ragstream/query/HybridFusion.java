@@ -1,10 +1,15 @@
 package io.ragstream.query;
 
 import io.ragstream.indexer.store.Hit;
+import io.ragstream.indexer.store.RetrievalView;
+import io.ragstream.indexer.store.RetrievalView.Candidate;
 import io.ragstream.indexer.store.StoredChunk;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,29 +29,80 @@ final class HybridFusion {
     this.config = config;
   }
 
+  /** Fuses two retrievers' hits, matched by chunk id; the keyword side's copy of a chunk both return is served. */
   List<SearchResult> fuse(List<Hit> keyword, List<Hit> vector, int k) {
-    Map<String, Candidate> byId = new LinkedHashMap<>();
-    add(byId, KEYWORD, keyword, 1 - config.vectorWeight());
-    add(byId, VECTOR, vector, config.vectorWeight());
-    return byId.values().stream()
-        .sorted(Comparator.comparingDouble(Candidate::fused).reversed()
-            .thenComparingInt(Candidate::bestRank)
-            .thenComparing(c -> c.chunk.chunkId()))
-        .limit(k)
-        .map(c -> result(c.chunk, c.fused, c.ranks, c.scores))
-        .toList();
+    Map<String, Long> keys = new HashMap<>();
+    Map<Long, StoredChunk> chunks = new HashMap<>();
+    List<Candidate> kw = keyed(keyword, keys, chunks);
+    List<Candidate> vec = keyed(vector, keys, chunks);
+    try {
+      return fuse(kw, vec, k, chunks::get);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // not reached: the chunks are in memory
+    }
   }
 
-  private void add(Map<String, Candidate> byId, String retriever, List<Hit> hits, double weight) {
+  private static List<Candidate> keyed(List<Hit> hits, Map<String, Long> keys, Map<Long, StoredChunk> chunks) {
+    List<Candidate> out = new ArrayList<>(hits.size());
+    for (Hit hit : hits) {
+      long key = keys.computeIfAbsent(hit.chunk().chunkId(), id -> (long) keys.size());
+      chunks.putIfAbsent(key, hit.chunk());
+      out.add(new Candidate(key, hit.score()));
+    }
+    return out;
+  }
+
+  /** Where fusion reads the stored chunk of a candidate it keeps ({@link RetrievalView#chunk}). */
+  @FunctionalInterface
+  interface Chunks {
+    StoredChunk chunk(long key) throws IOException;
+  }
+
+  /**
+   * Fuses two retrievers' candidates, matched by key, and reads the stored chunks of only those it returns (and of
+   * candidates tied with them on fused score and best rank, whose order the chunk id decides): the same results, in
+   * the same order, as fusing the loaded hits.
+   */
+  List<SearchResult> fuse(List<Candidate> keyword, List<Candidate> vector, int k, Chunks chunks) throws IOException {
+    Map<Long, Fused> byKey = new LinkedHashMap<>();
+    add(byKey, KEYWORD, keyword, 1 - config.vectorWeight());
+    add(byKey, VECTOR, vector, config.vectorWeight());
+    List<Fused> order = new ArrayList<>(byKey.values());
+    Comparator<Fused> byScore = Comparator.comparingDouble(Fused::fused).reversed().thenComparingInt(Fused::bestRank);
+    order.sort(byScore);
+    List<SearchResult> out = new ArrayList<>(Math.min(k, order.size()));
+    // groups equal on fused score and best rank are ordered by chunk id, which needs their stored chunks
+    for (int from = 0; from < order.size() && out.size() < k; ) {
+      int to = from + 1;
+      while (to < order.size() && byScore.compare(order.get(from), order.get(to)) == 0) {
+        to++;
+      }
+      List<Fused> group = order.subList(from, to);
+      for (Fused f : group) {
+        f.chunk = chunks.chunk(f.key);
+      }
+      if (group.size() > 1) {
+        group.sort(Comparator.comparing(f -> f.chunk.chunkId()));
+      }
+      for (int i = 0; i < group.size() && out.size() < k; i++) {
+        Fused f = group.get(i);
+        out.add(result(f.chunk, f.fused, f.ranks, f.scores));
+      }
+      from = to;
+    }
+    return out;
+  }
+
+  private void add(Map<Long, Fused> byKey, String retriever, List<Candidate> hits, double weight) {
     float max = Float.NEGATIVE_INFINITY;
     float min = Float.POSITIVE_INFINITY;
-    for (Hit hit : hits) {
+    for (Candidate hit : hits) {
       max = Math.max(max, hit.score());
       min = Math.min(min, hit.score());
     }
     for (int i = 0; i < hits.size(); i++) {
-      Hit hit = hits.get(i);
-      Candidate c = byId.computeIfAbsent(hit.chunk().chunkId(), id -> new Candidate(hit.chunk()));
+      Candidate hit = hits.get(i);
+      Fused c = byKey.computeIfAbsent(hit.key(), Fused::new);
       // a retriever that lists a chunk twice has ranked it at its first position
       if (c.ranks.putIfAbsent(retriever, i + 1) == null) {
         c.scores.put(retriever, exact(hit.score()));
@@ -126,14 +182,15 @@ final class HybridFusion {
     return Double.parseDouble(Float.toString(score));
   }
 
-  private static final class Candidate {
-    final StoredChunk chunk;
+  private static final class Fused {
+    final long key;
     final Map<String, Integer> ranks = new LinkedHashMap<>();
     final Map<String, Double> scores = new LinkedHashMap<>();
     double fused;
+    StoredChunk chunk; // read only for the candidates that are returned or tied with them
 
-    Candidate(StoredChunk chunk) {
-      this.chunk = chunk;
+    Fused(long key) {
+      this.key = key;
     }
 
     double fused() {

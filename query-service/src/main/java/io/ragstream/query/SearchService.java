@@ -9,6 +9,8 @@ import io.ragstream.embedding.OnnxOptions;
 import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.indexer.store.Hit;
 import io.ragstream.indexer.store.ModelMismatchException;
+import io.ragstream.indexer.store.RetrievalView;
+import io.ragstream.indexer.store.RetrievalView.Candidate;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.query.cache.CacheKey;
 import io.ragstream.query.cache.QueryCache;
@@ -343,7 +345,7 @@ public final class SearchService implements AutoCloseable {
     return guarded(() -> vectorSearch(embed(query), n, filter));
   }
 
-  private static List<Hit> guarded(Retrieval retrieval) throws IOException {
+  private static <T> T guarded(Retrieval<T> retrieval) throws IOException {
     try {
       return retrieval.get();
     } catch (IllegalArgumentException e) {
@@ -354,24 +356,67 @@ public final class SearchService implements AutoCloseable {
   }
 
   @FunctionalInterface
-  private interface Retrieval {
-    List<Hit> get() throws IOException;
+  private interface Retrieval<T> {
+    T get() throws IOException;
   }
 
+  /**
+   * Both retrievers over one point-in-time view ({@link ChunkSearcher#view}), in two phases: each returns its
+   * candidates as keys and scores, and stored chunks are read only for the fused top k (on Lucene, 30 of up to 100
+   * candidates in eval's top-30 search). The vector side (query embedding + ANN) is the slower one: it starts first,
+   * on another thread, and BM25 runs on this one meanwhile. The results are those of fusing the two loaded hit lists.
+   */
   private List<SearchResult> hybrid(String query, int k, SearchFilter filter) throws IOException {
     int n = Math.max(k, config.candidatesPerRetriever());
-    // the vector side (query embedding + ANN) is the slower one: start it, then do BM25 on this thread meanwhile
-    Future<List<Hit>> vector = executor.submit(() -> vectorSearch(query, n, filter));
-    try {
-      List<Hit> keyword = keywordSearch(query, n, filter);
-      return fusion.fuse(keyword, vector.get(), k);
+    try (RetrievalView view = searcher.view()) {
+      // the model is read from the view, so the vector is embedded by the model of the vectors it is compared with
+      String modelId = view.modelId().orElse(model.id());
+      Future<List<Candidate>> vector = executor.submit(() -> vectorCandidates(view, query, modelId, n, filter));
+      List<Candidate> keyword;
+      try {
+        keyword = guarded(() -> view.keyword(query, n, filter));
+      } catch (IOException | RuntimeException | Error e) {
+        // the vector side still uses the view: let it finish before the view is closed under it
+        awaitQuietly(vector);
+        throw e;
+      }
+      return fusion.fuse(keyword, vector.get(), k, view::chunk);
     } catch (ExecutionException e) {
       throw rethrow(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for vector search");
-    } finally {
-      vector.cancel(true);
+    }
+  }
+
+  private List<Candidate> vectorCandidates(RetrievalView view, String query, String modelId, int n,
+      SearchFilter filter) throws IOException {
+    return guarded(() -> {
+      QueryVector vector = embed(query, modelId);
+      try {
+        return view.vector(vector.modelId(), vector.vector(), n, filter);
+      } catch (ModelMismatchException e) {
+        // the view's model is read once, so this is a store whose model changed between the two reads
+        QueryVector again = embed(query, e.held());
+        return view.vector(again.modelId(), again.vector(), n, filter);
+      }
+    });
+  }
+
+  private static void awaitQuietly(Future<?> future) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        future.get();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+        break; // the caller is already failing with the first error
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

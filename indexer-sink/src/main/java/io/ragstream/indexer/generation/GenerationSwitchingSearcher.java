@@ -3,6 +3,7 @@ package io.ragstream.indexer.generation;
 import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.indexer.store.Hit;
+import io.ragstream.indexer.store.RetrievalView;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
 import java.io.Closeable;
@@ -151,6 +152,58 @@ public final class GenerationSwitchingSearcher implements ChunkSearcher, Closeab
       return searcher().modelId();
     } finally {
       lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * The served generation's view, holding the read lock until it is closed: a swap waits for the searches in
+   * flight, so a view never reads from a generation that was closed under it. Close it on the thread that opened it.
+   */
+  @Override
+  public RetrievalView view() throws IOException {
+    maybeSwitch();
+    lock.readLock().lock();
+    try {
+      RetrievalView view = searcher().view();
+      return new RetrievalView() {
+        private boolean closed;
+
+        @Override
+        public Optional<String> modelId() throws IOException {
+          return view.modelId();
+        }
+
+        @Override
+        public List<Candidate> keyword(String query, int k, SearchFilter filter) throws IOException {
+          return view.keyword(query, k, filter);
+        }
+
+        @Override
+        public List<Candidate> vector(String modelId, float[] vector, int k, SearchFilter filter)
+            throws IOException {
+          return view.vector(modelId, vector, k, filter);
+        }
+
+        @Override
+        public StoredChunk chunk(long key) throws IOException {
+          return view.chunk(key);
+        }
+
+        @Override
+        public void close() throws IOException {
+          if (!closed) {
+            closed = true;
+            try {
+              view.close();
+            } finally {
+              lock.readLock().unlock();
+            }
+          }
+        }
+      };
+    } catch (IOException | RuntimeException | Error e) {
+      lock.readLock().unlock();
+      throw e;
     }
   }
 

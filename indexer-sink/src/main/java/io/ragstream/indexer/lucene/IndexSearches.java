@@ -9,6 +9,8 @@ import static io.ragstream.indexer.lucene.ChunkSchema.VECTOR;
 
 import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.indexer.store.Hit;
+import io.ragstream.indexer.store.ModelMismatchException;
+import io.ragstream.indexer.store.RetrievalView;
 import io.ragstream.indexer.store.KeywordContext;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
@@ -18,7 +20,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
@@ -77,15 +81,21 @@ final class IndexSearches implements ChunkSearcher {
     Objects.requireNonNull(query, "query");
     checkK(k);
     Objects.requireNonNull(filter, "filter");
+    QueryFor q = keywordQueryFor(query, filter);
+    return q == null ? List.of() : search(q, k, false);
+  }
+
+  /** The BM25 query with its filter, or null when no term of {@code query} survives analysis. */
+  private QueryFor keywordQueryFor(String query, SearchFilter filter) throws IOException {
     Query textQuery = keywordQuery(query);
     if (textQuery == null) {
-      return List.of();
+      return null;
     }
-    return search(reader -> {
+    return reader -> {
       Query restriction = effectiveFilter(reader, filter);
       return restriction == null ? textQuery
           : new BooleanQuery.Builder().add(textQuery, Occur.MUST).add(restriction, Occur.FILTER).build();
-    }, k, false);
+    };
   }
 
   @Override
@@ -93,11 +103,105 @@ final class IndexSearches implements ChunkSearcher {
     Objects.requireNonNull(vector, "vector");
     checkK(k);
     Objects.requireNonNull(filter, "filter");
+    return search(vectorQueryFor(vector, k, filter), k, true);
+  }
+
+  private static QueryFor vectorQueryFor(float[] vector, int k, SearchFilter filter) {
     // The filter goes inside the kNN query (a pre-filter), so HNSW keeps searching until it has k matching chunks
     // rather than filtering a global top-k down to fewer.
     float[] unit = ChunkSchema.unitVector(vector);
     int beam = Math.max(k, MIN_VECTOR_CANDIDATES);
-    return search(reader -> new KnnFloatVectorQuery(VECTOR, unit, beam, effectiveFilter(reader, filter)), k, true);
+    return reader -> new KnnFloatVectorQuery(VECTOR, unit, beam, effectiveFilter(reader, filter));
+  }
+
+  /** How a view finds the model of the vectors in the point-in-time searcher it holds. */
+  @FunctionalInterface
+  interface ModelOf {
+    Optional<String> of(IndexSearcher searcher) throws IOException;
+  }
+
+  /**
+   * A two-phase view over one searcher held until {@link RetrievalView#close}: keys are Lucene doc ids of that
+   * searcher's reader, so the two retrievers' candidates match without stored fields, and only {@link
+   * RetrievalView#chunk} reads them (for the fused top k rather than for every candidate of both retrievers).
+   */
+  RetrievalView view(ModelOf model) throws IOException {
+    return new View(source.acquire(), model);
+  }
+
+  private final class View implements RetrievalView {
+    private final IndexSearcher searcher; // null while there is no index yet: every search is then empty
+    private final ModelOf model;
+    private final Map<Long, StoredChunk> loaded = new ConcurrentHashMap<>();
+    private StoredFields stored; // created on first use by the thread that calls chunk()
+    private boolean closed;
+
+    View(IndexSearcher searcher, ModelOf model) {
+      this.searcher = searcher;
+      this.model = model;
+    }
+
+    @Override
+    public Optional<String> modelId() throws IOException {
+      return searcher == null ? Optional.empty() : model.of(searcher);
+    }
+
+    @Override
+    public List<Candidate> keyword(String query, int k, SearchFilter filter) throws IOException {
+      Objects.requireNonNull(query, "query");
+      checkK(k);
+      Objects.requireNonNull(filter, "filter");
+      QueryFor q = keywordQueryFor(query, filter);
+      return q == null ? List.of() : candidates(q, k, false);
+    }
+
+    @Override
+    public List<Candidate> vector(String modelId, float[] vector, int k, SearchFilter filter) throws IOException {
+      Objects.requireNonNull(vector, "vector");
+      checkK(k);
+      Objects.requireNonNull(filter, "filter");
+      Optional<String> held = modelId();
+      if (held.isPresent() && !held.get().equals(modelId)) {
+        throw new ModelMismatchException(held.get(), modelId);
+      }
+      return candidates(vectorQueryFor(vector, k, filter), k, true);
+    }
+
+    private List<Candidate> candidates(QueryFor query, int k, boolean cosine) throws IOException {
+      if (searcher == null) {
+        return List.of();
+      }
+      ScoreDoc[] docs = searcher.search(query.build(searcher.getIndexReader()), k).scoreDocs;
+      List<Candidate> candidates = new ArrayList<>(docs.length);
+      for (ScoreDoc doc : docs) {
+        candidates.add(new Candidate(doc.doc, cosine ? ChunkSchema.cosineFromScore(doc.score) : doc.score));
+      }
+      return candidates;
+    }
+
+    @Override
+    public StoredChunk chunk(long key) throws IOException {
+      StoredChunk chunk = loaded.get(key);
+      if (chunk == null) {
+        if (searcher == null || key < 0 || key >= searcher.getIndexReader().maxDoc()) {
+          throw new IllegalArgumentException("no candidate of this view has key " + key);
+        }
+        if (stored == null) {
+          stored = searcher.storedFields();
+        }
+        chunk = ChunkSchema.fromDocument(stored.document((int) key));
+        loaded.put(key, chunk);
+      }
+      return chunk;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (!closed && searcher != null) {
+        closed = true;
+        source.release(searcher);
+      }
+    }
   }
 
   @Override

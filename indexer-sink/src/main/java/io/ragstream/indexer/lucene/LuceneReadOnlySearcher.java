@@ -2,6 +2,7 @@ package io.ragstream.indexer.lucene;
 
 import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.indexer.store.Hit;
+import io.ragstream.indexer.store.RetrievalView;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
 import java.io.Closeable;
@@ -72,6 +73,13 @@ public final class LuceneReadOnlySearcher implements ChunkSearcher, Closeable {
   @Override
   public List<Hit> vectorSearch(float[] vector, int k, SearchFilter filter) throws IOException {
     return reads.vectorSearch(vector, k, filter);
+  }
+
+  /** A two-phase view over one commit; its model is the one stamped on that same commit. */
+  @Override
+  public RetrievalView view() throws IOException {
+    return reads.view(searcher -> Optional.ofNullable(((DirectoryReader) searcher.getIndexReader()).getIndexCommit()
+        .getUserData().get(LuceneStore.MODEL_KEY)));
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.ragstream.indexer.store.ChunkSearcher;
 import io.ragstream.indexer.store.ChunkStore;
 import io.ragstream.indexer.store.Hit;
 import io.ragstream.indexer.store.RejectedChunksException;
+import io.ragstream.indexer.store.RetrievalView;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
 import io.ragstream.indexer.store.WriteBatch;
@@ -258,6 +259,12 @@ public final class LuceneStore implements ChunkStore, ChunkSearcher {
   @Override
   public List<Hit> vectorSearch(float[] vector, int k, SearchFilter filter) throws IOException {
     return reads.vectorSearch(vector, k, filter);
+  }
+
+  /** A two-phase view over one near-real-time searcher ({@link RetrievalView}). */
+  @Override
+  public RetrievalView view() throws IOException {
+    return reads.view(searcher -> modelId());
   }
 
   @Override

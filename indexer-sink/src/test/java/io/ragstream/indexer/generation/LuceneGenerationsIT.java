@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ragstream.indexer.TestChunks;
 import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.indexer.store.Hit;
+import io.ragstream.indexer.store.RetrievalView;
 import io.ragstream.indexer.store.SearchFilter;
 import io.ragstream.indexer.store.StoredChunk;
 import io.ragstream.indexer.store.WriteBatch;
@@ -79,14 +80,15 @@ class LuceneGenerationsIT {
       AtomicInteger queries = new AtomicInteger();
       ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
       ConcurrentLinkedQueue<String> servedTexts = new ConcurrentLinkedQueue<>();
-      ExecutorService pool = Executors.newFixedThreadPool(4);
+      ExecutorService pool = Executors.newFixedThreadPool(6);
       List<Future<?>> clients = new ArrayList<>();
-      for (int t = 0; t < 4; t++) {
+      for (int t = 0; t < 6; t++) {
         int client = t;
         clients.add(pool.submit(() -> {
           while (running.get()) {
             try {
-              List<Hit> hits = client % 2 == 0
+              List<Hit> hits = client >= 4 ? viewSearch(searcher, client)
+                  : client % 2 == 0
                   ? searcher.vectorSearch(TestChunks.vector(client, DIM), 5, ACME)
                   : searcher.keywordSearch("shared words", 5, ACME);
               if (hits.isEmpty()) {
@@ -117,6 +119,20 @@ class LuceneGenerationsIT {
       assertThat(servedTexts).contains("alpha", "beta"); // both generations were really served
       searcher.switchNow();
       assertThat(searcher.currentGeneration()).isEqualTo("g1");
+    }
+  }
+
+  /** A hybrid search's two-phase view held across both retrievers and the stored reads, as SearchService does. */
+  private static List<Hit> viewSearch(GenerationSwitchingSearcher searcher, int client) throws Exception {
+    try (RetrievalView view = searcher.view()) {
+      List<RetrievalView.Candidate> keyword = view.keyword("shared words", 5, ACME);
+      List<RetrievalView.Candidate> vector =
+          view.vector(view.modelId().orElse("any"), TestChunks.vector(client, DIM), 5, ACME);
+      List<Hit> hits = new ArrayList<>();
+      for (RetrievalView.Candidate c : client % 2 == 0 ? vector : keyword) {
+        hits.add(new Hit(view.chunk(c.key()), c.score()));
+      }
+      return hits;
     }
   }
 

@@ -34,6 +34,15 @@ public interface ChunkSearcher {
     return Optional.empty();
   }
 
+  /**
+   * A point-in-time view for one hybrid search, in which the retrievers return keys and scores and stored chunks are
+   * read only for the candidates kept ({@link RetrievalView}). The default runs this searcher's one-phase searches;
+   * a store that can defer reading stored fields (Lucene) overrides it. Close it after the search.
+   */
+  default RetrievalView view() throws IOException {
+    return RetrievalView.loading(this);
+  }
+
   /** Every chunk of a document, in ordinal order (vectors omitted). */
   List<StoredChunk> chunksOfDocument(String docId, String tenant) throws IOException;
 
