@@ -57,7 +57,7 @@ public final class ElasticRequests {
    * The least number of candidates kNN collects per shard however small k, as the Lucene store's HNSW beam
    * ({@code IndexSearches.MIN_VECTOR_CANDIDATES}): a beam of k misses neighbours a wider one finds.
    */
-  static final int MIN_VECTOR_CANDIDATES = 50;
+  static final int MIN_VECTOR_CANDIDATES = 100;
 
   private ElasticRequests() {}
 

@@ -59,13 +59,13 @@ class ElasticRequestsTest {
   }
 
   @Test
-  void knnFiltersInsideTheSearchWithAtLeastFiftyCandidatesAndNeverReturnsTheVector() throws Exception {
+  void knnFiltersInsideTheSearchWithAtLeastAHundredCandidatesAndNeverReturnsTheVector() throws Exception {
     JsonNode search = json(ElasticRequests.knn("ragstream-chunks", new float[] {0.5f, 0.5f}, 5,
         new SearchFilter("acme", Map.of("lang", "en"), "doc-1")));
     JsonNode knn = search.path("knn").get(0); // the client sends kNN searches as a list
     assertThat(knn.path("field").asText()).isEqualTo("vector");
     assertThat(knn.path("k").asInt()).isEqualTo(5);
-    assertThat(knn.path("num_candidates").asInt()).isEqualTo(50);
+    assertThat(knn.path("num_candidates").asInt()).isEqualTo(100);
     assertThat(knn.path("query_vector").toString()).isEqualTo("[0.5,0.5]");
     assertThat(knn.path("filter").toString()).contains("\"tenant\"", "acme", "\"docId\"", "\"metadata.lang\"");
     assertThat(search.path("_source").path("excludes").toString()).contains("vector");
