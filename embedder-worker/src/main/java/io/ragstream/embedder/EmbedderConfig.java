@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param maxWait how long the broker may hold a fetch to gather a fuller batch ({@code fetch.max.wait.ms}): the
  *     latency a lone chunk may pay for throughput under load
  * @param minFetchBytes bytes the broker gathers before answering a fetch early ({@code fetch.min.bytes})
- * @param maxPollRecords chunks per poll; the worker holds up to four polls' worth uncommitted, so that a live
+ * @param maxPollRecords chunks per poll; the worker holds up to 16 polls' worth uncommitted, so that a live
  *     document's chunks (the live lane, {@code Priority}) are found that deep behind the bulk backlog
  * @param maxTransactionRecords bulk chunks per Kafka transaction: bounds how long a live chunk that arrives meanwhile
  *     waits for the transaction in flight (docs/EMBEDDER.md, "The live lane")
@@ -45,7 +45,7 @@ public record EmbedderConfig(int maxBatchTokens, int maxBatchSize, Duration maxW
    */
   public static EmbedderConfig defaults() {
     int cores = OnnxOptions.defaults().intraOpThreads();
-    return new EmbedderConfig(2048, 64, Duration.ofMillis(100), 64 * 1024, 256, 32, cores,
+    return new EmbedderConfig(2048, 64, Duration.ofMillis(100), 64 * 1024, 256, 64, cores,
         OnnxOptions.defaults().withIntraOpThreads(1));
   }
 
@@ -87,7 +87,7 @@ public record EmbedderConfig(int maxBatchTokens, int maxBatchSize, Duration maxW
 
   /** Chunks a worker holds polled but uncommitted at most: how deep behind a backlog a live chunk is found. */
   public int lookahead() {
-    return Math.max(4 * maxPollRecords, maxTransactionRecords);
+    return Math.max(16 * maxPollRecords, maxTransactionRecords);
   }
 
   private static void positive(String name, int value) {

@@ -41,7 +41,7 @@ public record EmbedderStageConfig(String instance, String modelId, Path cacheDir
   public static final Setting MIN_FETCH_BYTES = Setting.integer("embedder.min-fetch-bytes", D.minFetchBytes(), 1,
       64 << 20, "bytes the broker gathers before answering a fetch early (fetch.min.bytes)");
   public static final Setting MAX_POLL = Setting.integer("embedder.max-poll-records", null, 1, 100_000,
-      "chunks per poll; up to four polls are held uncommitted to find live chunks (default: " + D.maxPollRecords()
+      "chunks per poll; up to 16 polls are held uncommitted to find live chunks (default: " + D.maxPollRecords()
           + " on cpu, " + GPU.maxPollRecords()
           + " on cuda)");
   public static final Setting MAX_TRANSACTION_RECORDS = Setting.integer("embedder.max-transaction-records", null, 1,
