@@ -55,8 +55,20 @@ public final class FreshnessCommand implements Callable<Integer> {
           + " if it runs out before the measured documents")
   double backgroundRate;
 
+  @Option(names = "--lane", defaultValue = "live",
+      description = "the measured documents' lane: live (as an HTTP upload) or bulk (as `publish`);"
+          + " default: ${DEFAULT-VALUE}")
+  String lane;
+
+  private boolean live;
+
   @Override
   public Integer call() throws Exception {
+    if (!lane.equals("live") && !lane.equals("bulk")) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "--lane must be live or bulk, got " + lane);
+    }
+    live = lane.equals("live");
     Path dataDir = Files.createTempDirectory("ragstream-freshness");
     try {
       return measure(dataDir);
@@ -74,6 +86,7 @@ public final class FreshnessCommand implements Callable<Integer> {
             Metrics.registry());
         DocumentPublisher publisher = new DocumentPublisher(stack.kafkaSettings(), "bench-freshness");
         IndexEventWatch events = new IndexEventWatch(stack, "bench-freshness-events");
+        StageWatch stages = new StageWatch(stack.kafkaSettings(), "bench-freshness-stages");
         HttpClient http = HttpClient.newHttpClient();
         // null without a background corpus (try-with-resources skips it)
         Background background = backgroundDataset == null ? null
@@ -82,6 +95,9 @@ public final class FreshnessCommand implements Callable<Integer> {
       long period = (long) (1_000_000_000L / rate);
       long next = System.nanoTime();
       List<Long> latencies = new ArrayList<>();
+      // per measured document, the time each stage added: extract, chunker, embedder, indexer (to its index event),
+      // search (event to the first search that returns it); -1 where a stage's output was not seen
+      List<long[]> breakdowns = new ArrayList<>();
       int timedOut = 0;
       for (int i = 0; i < warmup + docs; i++) {
         long wait = next - System.nanoTime();
@@ -92,7 +108,8 @@ public final class FreshnessCommand implements Callable<Integer> {
         String token = "fresh" + Integer.toString(i, 36) + "x" + Long.toString(System.nanoTime() % 1_000_000, 36);
         String docId = "freshness-" + i;
         long start = System.nanoTime();
-        publisher.publish(docId, "default", "text/plain", docId + ".txt", page(token, i), Map.of());
+        // as an HTTP upload publishes it: in the live lane (the background corpus is bulk, like `publish`)
+        publisher.publish(docId, "default", "text/plain", docId + ".txt", page(token, i), Map.of(), List.of(), live);
         long ms;
         try {
           events.await(docId, start + Duration.ofSeconds(timeoutSeconds).toNanos());
@@ -107,10 +124,13 @@ public final class FreshnessCommand implements Callable<Integer> {
           ms = Duration.ofSeconds(timeoutSeconds).toMillis();
           timedOut++;
         }
+        long[] split = breakdown(stages, events, docId, start, ms);
         if (i >= warmup) {
           latencies.add(ms);
+          breakdowns.add(split);
         }
-        System.out.printf("%s %3d  %5d ms%n", i < warmup ? "warmup" : "doc   ", i, ms);
+        System.out.printf("%s %3d  %5d ms  (extract %d, chunker %d, embedder %d, indexer %d, search %d)%n",
+            i < warmup ? "warmup" : "doc   ", i, ms, split[0], split[1], split[2], split[3], split[4]);
       }
       if (background != null) {
         background.close();
@@ -124,6 +144,11 @@ public final class FreshnessCommand implements Callable<Integer> {
       System.out.printf("documents=%d rate=%.1f/s background=%s min=%d ms max=%d ms%n", latencies.size(), rate,
           background == null ? "none" : backgroundRate + " docs/s of " + backgroundDataset, latencies.getFirst(),
           latencies.getLast());
+      System.out.printf("embedder: %.0f records served in the live lane%n", Metrics.registry()
+          .counter("ragstream.stage.records.live", "stage", "embedder").count());
+      System.out.printf("median per stage (ms): extract %d, chunker %d, embedder %d, indexer %d, search %d%n",
+          stageMedian(breakdowns, 0), stageMedian(breakdowns, 1), stageMedian(breakdowns, 2),
+          stageMedian(breakdowns, 3), stageMedian(breakdowns, 4));
       if (timedOut > 0) {
         System.out.printf("%d documents not searchable within %d s, counted at %d ms (percentiles are lower bounds)%n",
             timedOut, timeoutSeconds, timeoutSeconds * 1000L);
@@ -131,6 +156,33 @@ public final class FreshnessCommand implements Callable<Integer> {
       System.out.printf("RESULT freshness_p50_ms=%d freshness_p99_ms=%d%n", p50, p99);
       return 0;
     }
+  }
+
+  /**
+   * The milliseconds each stage added to one document: from the publish to its committed record on documents
+   * (extract), chunks (chunker), embeddings (embedder), to its index event (indexer), then to searchable.
+   */
+  private static long[] breakdown(StageWatch stages, IndexEventWatch events, String docId, long start, long totalMs)
+      throws InterruptedException {
+    Thread.sleep(20); // the watch threads poll every few ms: let them note what arrived with the event
+    long[] at = new long[StageWatch.STAGES.size() + 1];
+    for (int s = 0; s < StageWatch.STAGES.size(); s++) {
+      at[s] = stages.seen(StageWatch.STAGES.get(s), docId);
+    }
+    at[at.length - 1] = events.seenAt(docId);
+    long[] split = new long[at.length + 1];
+    long previous = start;
+    for (int s = 0; s < at.length; s++) {
+      split[s] = at[s] < 0 ? -1 : Math.max(0, (at[s] - previous) / 1_000_000);
+      previous = at[s] < 0 ? previous : at[s];
+    }
+    split[at.length] = Math.max(0, totalMs - (previous - start) / 1_000_000);
+    return split;
+  }
+
+  private static long stageMedian(List<long[]> breakdowns, int stage) {
+    List<Long> values = breakdowns.stream().map(b -> b[stage]).filter(v -> v >= 0).sorted().toList();
+    return values.isEmpty() ? -1 : percentile(values, 0.50);
   }
 
   /** Nearest-rank percentile. */

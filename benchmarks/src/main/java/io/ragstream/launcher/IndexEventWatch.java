@@ -65,6 +65,11 @@ final class IndexEventWatch implements AutoCloseable {
     return lastNanos.get();
   }
 
+  /** When the document's first event arrived ({@link System#nanoTime()}), or -1. */
+  long seenAt(String docId) {
+    return seenAt.getOrDefault(docId, -1L);
+  }
+
   boolean seen(String docId) {
     return seenAt.containsKey(docId);
   }

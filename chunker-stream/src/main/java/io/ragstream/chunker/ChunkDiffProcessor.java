@@ -4,11 +4,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.ragstream.schemas.DocumentFingerprints;
 import io.ragstream.schemas.DocumentKey;
+import io.ragstream.schemas.Priority;
 import io.ragstream.schemas.avro.Chunk;
 import io.ragstream.schemas.avro.ExtractedDocument;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -80,7 +82,8 @@ final class ChunkDiffProcessor implements Processor<String, ExtractedDocument, S
     boolean metadataChanged = previous == null || !metadataHash.equals(previous.metadataHash());
     for (Chunk chunk : chunks) {
       if (metadataChanged || !previousIds.contains(chunk.getChunkId())) {
-        context.forward(new Record<>(chunk.getChunkId(), chunk, record.timestamp(), docHeader(document)));
+        context.forward(new Record<>(chunk.getChunkId(), chunk, record.timestamp(),
+            docHeader(document, record.headers())));
         emitted.increment();
       }
     }
@@ -166,14 +169,18 @@ final class ChunkDiffProcessor implements Processor<String, ExtractedDocument, S
   }
 
   private void tombstone(Record<String, ExtractedDocument> cause, DocumentKey document, String chunkId) {
-    context.forward(new Record<String, Chunk>(chunkId, null, cause.timestamp(), docHeader(document)));
+    context.forward(new Record<String, Chunk>(chunkId, null, cause.timestamp(), docHeader(document, cause.headers())));
     tombstones.increment();
   }
 
-  /** Every chunk record names its document (docId and tenant): a tombstone has no value to say it. */
-  private static RecordHeaders docHeader(DocumentKey document) {
+  /**
+   * Every chunk record names its document (docId and tenant): a tombstone has no value to say it. A live document's
+   * chunks stay in the live lane ({@link Priority}).
+   */
+  private static RecordHeaders docHeader(DocumentKey document, Headers cause) {
     RecordHeaders headers = new RecordHeaders();
     document.addTo(headers);
+    Priority.propagate(cause, headers);
     return headers;
   }
 }

@@ -13,13 +13,16 @@ import java.util.Objects;
  * @param maxWait how long the broker may hold a fetch to gather a fuller batch ({@code fetch.max.wait.ms}): the
  *     latency a lone chunk may pay for throughput under load
  * @param minFetchBytes bytes the broker gathers before answering a fetch early ({@code fetch.min.bytes})
- * @param maxPollRecords chunks per Kafka transaction
+ * @param maxPollRecords chunks per poll; the worker holds up to 16 polls' worth uncommitted, so that a live
+ *     document's chunks (the live lane, {@code Priority}) are found that deep behind the bulk backlog
+ * @param maxTransactionRecords bulk chunks per Kafka transaction: bounds how long a live chunk that arrives meanwhile
+ *     waits for the transaction in flight (docs/EMBEDDER.md, "The live lane")
  * @param parallelism inference calls in flight at once on the one shared session
  * @param onnx session settings; its intra-op threads are per call, so {@code parallelism x intraOpThreads} should
  *     equal the physical cores
  */
 public record EmbedderConfig(int maxBatchTokens, int maxBatchSize, Duration maxWait, int minFetchBytes,
-    int maxPollRecords, int parallelism, OnnxOptions onnx) {
+    int maxPollRecords, int maxTransactionRecords, int parallelism, OnnxOptions onnx) {
 
   public EmbedderConfig {
     Objects.requireNonNull(maxWait, "maxWait");
@@ -28,6 +31,7 @@ public record EmbedderConfig(int maxBatchTokens, int maxBatchSize, Duration maxW
     positive("maxBatchSize", maxBatchSize);
     positive("minFetchBytes", minFetchBytes);
     positive("maxPollRecords", maxPollRecords);
+    positive("maxTransactionRecords", maxTransactionRecords);
     positive("parallelism", parallelism);
     if (maxWait.isNegative() || maxWait.compareTo(Duration.ofSeconds(30)) > 0) {
       throw new IllegalArgumentException("maxWait must be between 0 and 30 s, got " + maxWait);
@@ -41,7 +45,7 @@ public record EmbedderConfig(int maxBatchTokens, int maxBatchSize, Duration maxW
    */
   public static EmbedderConfig defaults() {
     int cores = OnnxOptions.defaults().intraOpThreads();
-    return new EmbedderConfig(2048, 64, Duration.ofMillis(100), 64 * 1024, 256, cores,
+    return new EmbedderConfig(2048, 64, Duration.ofMillis(100), 64 * 1024, 256, 64, cores,
         OnnxOptions.defaults().withIntraOpThreads(1));
   }
 
@@ -58,22 +62,32 @@ public record EmbedderConfig(int maxBatchTokens, int maxBatchSize, Duration maxW
     if (onnx.provider() == io.ragstream.embedding.ExecutionProvider.CPU) {
       return cpu.withOnnx(onnx);
     }
-    return new EmbedderConfig(32_768, 512, cpu.maxWait(), cpu.minFetchBytes(), 2048, 2, onnx);
+    return new EmbedderConfig(32_768, 512, cpu.maxWait(), cpu.minFetchBytes(), 2048, 512, 2, onnx);
   }
 
   /** The same settings with other session options. */
   public EmbedderConfig withOnnx(OnnxOptions other) {
-    return new EmbedderConfig(maxBatchTokens, maxBatchSize, maxWait, minFetchBytes, maxPollRecords, parallelism, other);
+    return new EmbedderConfig(maxBatchTokens, maxBatchSize, maxWait, minFetchBytes, maxPollRecords,
+        maxTransactionRecords, parallelism,
+        other);
   }
 
   /** The same settings with another number of concurrent inference calls. */
   public EmbedderConfig withParallelism(int calls) {
-    return new EmbedderConfig(maxBatchTokens, maxBatchSize, maxWait, minFetchBytes, maxPollRecords, calls, onnx);
+    return new EmbedderConfig(maxBatchTokens, maxBatchSize, maxWait, minFetchBytes, maxPollRecords,
+        maxTransactionRecords, calls,
+        onnx);
   }
 
   /** The same settings with another token budget per inference call. */
   public EmbedderConfig withMaxBatchTokens(int tokens) {
-    return new EmbedderConfig(tokens, maxBatchSize, maxWait, minFetchBytes, maxPollRecords, parallelism, onnx);
+    return new EmbedderConfig(tokens, maxBatchSize, maxWait, minFetchBytes, maxPollRecords, maxTransactionRecords,
+        parallelism, onnx);
+  }
+
+  /** Chunks a worker holds polled but uncommitted at most: how deep behind a backlog a live chunk is found. */
+  public int lookahead() {
+    return Math.max(16 * maxPollRecords, maxTransactionRecords);
   }
 
   private static void positive(String name, int value) {

@@ -41,8 +41,12 @@ public record EmbedderStageConfig(String instance, String modelId, Path cacheDir
   public static final Setting MIN_FETCH_BYTES = Setting.integer("embedder.min-fetch-bytes", D.minFetchBytes(), 1,
       64 << 20, "bytes the broker gathers before answering a fetch early (fetch.min.bytes)");
   public static final Setting MAX_POLL = Setting.integer("embedder.max-poll-records", null, 1, 100_000,
-      "chunks per Kafka transaction (default: " + D.maxPollRecords() + " on cpu, " + GPU.maxPollRecords()
+      "chunks per poll; up to 16 polls are held uncommitted to find live chunks (default: " + D.maxPollRecords()
+          + " on cpu, " + GPU.maxPollRecords()
           + " on cuda)");
+  public static final Setting MAX_TRANSACTION_RECORDS = Setting.integer("embedder.max-transaction-records", null, 1,
+      100_000, "bulk chunks per Kafka transaction: how long a live document's chunks may wait for the transaction in"
+          + " flight (default: " + D.maxTransactionRecords() + " on cpu, " + GPU.maxTransactionRecords() + " on cuda)");
   public static final Setting PARALLELISM = Setting.integer("embedder.parallelism", null, 1, 1024,
       "inference calls in flight at once (default: the physical cores on cpu, " + GPU.parallelism() + " on cuda)");
   public static final Setting INTRA_OP_THREADS = Setting.integer("embedder.intra-op-threads", D.onnx()
@@ -53,7 +57,7 @@ public record EmbedderStageConfig(String instance, String modelId, Path cacheDir
       "health and metrics port of `stage embedder` (0: any free port)");
 
   public static final List<Setting> SETTINGS = List.of(DEVICE, MAX_BATCH_TOKENS, MAX_BATCH_SIZE, MAX_WAIT, MIN_FETCH_BYTES,
-      MAX_POLL, PARALLELISM, INTRA_OP_THREADS, CACHE, PORT);
+      MAX_POLL, MAX_TRANSACTION_RECORDS, PARALLELISM, INTRA_OP_THREADS, CACHE, PORT);
 
   public static final List<Setting> ALL = all();
 
@@ -71,6 +75,7 @@ public record EmbedderStageConfig(String instance, String modelId, Path cacheDir
         settings.optional(MAX_BATCH_SIZE).map(Integer::parseInt).orElse(d.maxBatchSize()),
         settings.duration(MAX_WAIT), settings.integer(MIN_FETCH_BYTES),
         settings.optional(MAX_POLL).map(Integer::parseInt).orElse(d.maxPollRecords()),
+        settings.optional(MAX_TRANSACTION_RECORDS).map(Integer::parseInt).orElse(d.maxTransactionRecords()),
         settings.optional(PARALLELISM).map(Integer::parseInt).orElse(d.parallelism()),
         d.onnx().withIntraOpThreads(settings.integer(INTRA_OP_THREADS)));
     Path cache = settings.bool(CACHE) ? settings.path(CommonSettings.DATA_DIR).resolve("embedding-cache") : null;

@@ -5,6 +5,8 @@ import io.ragstream.embedding.EmbeddingModels;
 import io.ragstream.embedding.OnnxEmbeddingModel;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TransactionalStage;
+import io.ragstream.schemas.DocumentKey;
+import io.ragstream.schemas.Priority;
 import io.ragstream.schemas.Topics;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -73,7 +75,8 @@ public final class EmbedderWorker implements Runnable, AutoCloseable {
       EmbedBatchProcessor processor =
           new EmbedBatchProcessor(embedder, cache, kafka.topicPrefix(), kafka.serdes(), metrics);
       TransactionalStage stage = new TransactionalStage(STAGE, instance, withFetchWait(kafka, config),
-          Topics.CHUNKS.name(kafka.topicPrefix()), config.maxPollRecords(), processor, registry);
+          Topics.CHUNKS.name(kafka.topicPrefix()), config.maxPollRecords(), processor, registry)
+          .withLanes(lanes(config), registry);
       return new EmbedderWorker(model, ownsModel, embedder, cache, stage);
     } catch (RuntimeException e) {
       if (embedder != null) {
@@ -87,6 +90,23 @@ public final class EmbedderWorker implements Runnable, AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * The embedder's live lane: a live document's chunks (and its earlier chunks still pending) go into the next
+   * transaction ahead of the bulk chunks polled before them; bulk transactions hold at most {@code
+   * maxTransactionRecords} chunks, so a live chunk waits for at most one such transaction. A chunk's document is
+   * the one its {@code ragstream.docId}/tenant headers name (every chunk record carries them), else its key.
+   */
+  static TransactionalStage.Lanes lanes(EmbedderConfig config) {
+    return new TransactionalStage.Lanes(r -> Priority.isLive(r.headers()), EmbedderWorker::document,
+        config.maxTransactionRecords(), config.lookahead());
+  }
+
+  private static Object document(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record) {
+    DocumentKey document = DocumentKey.fromHeaders(record.headers());
+    return document != null ? document
+        : java.nio.ByteBuffer.wrap(record.key() == null ? new byte[0] : record.key());
   }
 
   /**

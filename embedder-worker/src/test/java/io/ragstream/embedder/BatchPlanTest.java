@@ -63,7 +63,7 @@ class BatchPlanTest {
         .isBetween(1, Runtime.getRuntime().availableProcessors());
     assertThatThrownBy(() -> defaults.withMaxBatchTokens(0)).hasMessageContaining("maxBatchTokens");
     assertThatThrownBy(() -> defaults.withParallelism(0)).hasMessageContaining("parallelism");
-    assertThatThrownBy(() -> new EmbedderConfig(2048, 64, Duration.ofMinutes(5), 1, 1, 1, defaults.onnx()))
+    assertThatThrownBy(() -> new EmbedderConfig(2048, 64, Duration.ofMinutes(5), 1, 1, 1, 1, defaults.onnx()))
         .hasMessageContaining("maxWait");
   }
 }

@@ -8,6 +8,7 @@ import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.DocumentFingerprints;
 import io.ragstream.schemas.DocumentKey;
+import io.ragstream.schemas.Priority;
 import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.ExtractedDocument;
@@ -78,7 +79,11 @@ public final class ExtractBatchProcessor implements BatchProcessor {
   public List<ProducerRecord<byte[], byte[]>> process(List<ConsumerRecord<byte[], byte[]>> batch) {
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(batch.size());
     for (ConsumerRecord<byte[], byte[]> record : batch) {
-      out.add(processOne(record));
+      ProducerRecord<byte[], byte[]> result = processOne(record);
+      if (result.topic().equals(documentsTopic)) {
+        Priority.propagate(record.headers(), result.headers()); // a live upload stays in the live lane downstream
+      }
+      out.add(result);
     }
     return out;
   }

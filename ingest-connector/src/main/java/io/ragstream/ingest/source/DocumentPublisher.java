@@ -7,6 +7,7 @@ import io.ragstream.runtime.http.InputLimits;
 import io.ragstream.runtime.kafka.CheckedProducer;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.DocumentKey;
+import io.ragstream.schemas.Priority;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.IngestRequest;
 import io.ragstream.schemas.avro.Operation;
@@ -171,10 +172,23 @@ public final class DocumentPublisher implements AutoCloseable {
   /** Publishes inline content visible only to the principals of {@code acl} (empty: the whole tenant). */
   public Published publish(String docId, String tenant, String contentType, String sourceName, byte[] content,
       Map<String, String> metadata, List<String> acl) {
+    return publish(docId, tenant, contentType, sourceName, content, metadata, acl, false);
+  }
+
+  /**
+   * Publishes inline content; {@code live}: in the live lane ({@link Priority}), for a single document someone is
+   * waiting for (an HTTP upload), which the stages then serve ahead of bulk work.
+   */
+  public Published publish(String docId, String tenant, String contentType, String sourceName, byte[] content,
+      Map<String, String> metadata, List<String> acl, boolean live) {
     IngestRequest request = base(docId, tenant, Operation.UPSERT).setContentType(contentType)
         .setSourceName(InputLimits.name(sourceName)).setContent(ByteBuffer.wrap(content))
         .setMetadata(InputLimits.metadata(metadata)).setAcl(new ArrayList<>(InputLimits.acl(acl))).build();
-    RecordMetadata ack = send(request);
+    ProducerRecord<byte[], byte[]> record = record(request);
+    if (live) {
+      Priority.markLive(record.headers());
+    }
+    RecordMetadata ack = sendCounted(List.of(record), List.of(request)).getFirst();
     return new Published(docId, null, ack.partition(), ack.offset());
   }
 

@@ -109,7 +109,8 @@ public final class IngestHttpServer implements AutoCloseable {
       throw HttpError.badRequest("empty body: send the document's bytes as the request body");
     }
     List<String> acl = InputLimits.acl(params.all("acl"));
-    var published = publisher.publish(docId, tenant, contentType, name, body, metadata, acl);
+    // one document a caller is waiting for: the live lane, served ahead of bulk sources (docs/RELIABILITY.md)
+    var published = publisher.publish(docId, tenant, contentType, name, body, metadata, acl, true);
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("docId", published.docId());
     answer.put("tenant", tenant);

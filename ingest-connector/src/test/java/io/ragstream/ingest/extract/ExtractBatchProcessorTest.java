@@ -9,6 +9,7 @@ import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.schemas.DocumentFingerprints;
 import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.ErrorHeaders;
+import io.ragstream.schemas.Priority;
 import io.ragstream.schemas.SerdeSettings;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.Block;
@@ -68,6 +69,21 @@ class ExtractBatchProcessorTest {
   }
 
   private static final String TOPIC = Topics.INGEST.name(Topics.DEFAULT_PREFIX);
+
+  @Test
+  void aLiveUploadStaysLiveAndABulkOneDoesNot() {
+    try (TikaExtractor extractor = new TikaExtractor()) {
+      ExtractBatchProcessor processor = new ExtractBatchProcessor(extractor, Topics.DEFAULT_PREFIX,
+          SerdeSettings.SINGLE_OBJECT, new SimpleMeterRegistry(), FileReferences.none());
+      ConsumerRecord<byte[], byte[]> live = record(0, inline("page", "a page someone waits for", Map.of()));
+      Priority.markLive(live.headers());
+      List<ProducerRecord<byte[], byte[]>> out = processor.process(List.of(live,
+          record(1, inline("bulk", "a corpus document", Map.of()))));
+      assertThat(document(out.get(0)).getDocId()).isEqualTo("page");
+      assertThat(Priority.isLive(out.get(0).headers())).isTrue();
+      assertThat(Priority.isLive(out.get(1).headers())).isFalse();
+    }
+  }
 
   @Test
   void theHashCoversMetadataAndTitleSoAMetadataOnlyRepublishIsAChange() {

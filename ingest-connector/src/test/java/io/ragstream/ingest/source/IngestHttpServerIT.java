@@ -79,6 +79,33 @@ class IngestHttpServerIT {
     assertThat(requests.getFirst().getTenant()).isEqualTo("acme");
     assertThat(requests.getFirst().getSourceName()).isEqualTo("a.txt");
     assertThat(StandardCharsets.UTF_8.decode(requests.getFirst().getContent()).toString()).isEqualTo("hello world");
+    assertThat(liveMarks("doc/1")).as("an upload is in the live lane (a delete is not)").containsExactly(true, false);
+  }
+
+  /** Whether each ingest record of {@code docId} carries the live lane's mark, in order. */
+  private static List<Boolean> liveMarks(String docId) {
+    var props = new KafkaSettings(KAFKA.bootstrapServers(), Topics.DEFAULT_PREFIX).consumer("it-read-live",
+        "it-read-live", 100);
+    props.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG);
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+      String topic = Topics.INGEST.name(Topics.DEFAULT_PREFIX);
+      List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      var ends = consumer.endOffsets(partitions);
+      List<Boolean> marks = new ArrayList<>();
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          IngestRequest request = Topics.INGEST.valueSerde(SerdeSettings.SINGLE_OBJECT).deserializer()
+              .deserialize(record.topic(), record.value());
+          if (request.getDocId().equals(docId)) {
+            marks.add(io.ragstream.schemas.Priority.isLive(record.headers()));
+          }
+        }
+      }
+      return marks;
+    }
   }
 
   @ParameterizedTest(name = "{0} {1} -> {2}")
