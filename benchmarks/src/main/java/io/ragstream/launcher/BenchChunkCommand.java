@@ -42,7 +42,7 @@ public final class BenchChunkCommand implements Callable<Integer> {
   @Option(names = "--data", defaultValue = "../shared/data", description = "folder with scifact/ and docs/")
   Path data;
 
-  @Option(names = "--model", defaultValue = "all-minilm-l6-v2", description = "embedding model whose tokenizer sizes")
+  @Option(names = "--model", defaultValue = EmbeddingModels.DEFAULT_ID, description = "embedding model whose tokenizer sizes")
   String model;
 
   @Option(names = "--targets", split = ",", defaultValue = "128", description = "text target sizes to measure")

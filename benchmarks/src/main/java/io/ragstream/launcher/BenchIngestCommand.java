@@ -50,7 +50,7 @@ final class BenchIngestCommand implements Callable<Integer> {
       description = "documents to ingest (default: the whole corpus)")
   int limit;
 
-  @Option(names = "--model", defaultValue = "${env:RAGSTREAM_MODEL:-all-minilm-l6-v2}",
+  @Option(names = "--model", defaultValue = "${env:RAGSTREAM_MODEL:-" + EmbeddingModels.DEFAULT_ID + "}",
       description = "the pipeline's embedding model (default: ${DEFAULT-VALUE}); langchain4j always runs fp32 MiniLM")
   String model;
 

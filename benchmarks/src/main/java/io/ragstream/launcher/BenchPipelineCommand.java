@@ -62,7 +62,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
       description = "also time a plain single-session ONNX loop, for reference (default: ${DEFAULT-VALUE})")
   boolean plainLoop;
 
-  @Option(names = "--model", defaultValue = "all-minilm-l6-v2") String model;
+  @Option(names = "--model", defaultValue = EmbeddingModels.DEFAULT_ID) String model;
 
   @Option(names = "--timeout-s", defaultValue = "900", description = "give up after this many seconds")
   long timeoutSeconds;

@@ -52,7 +52,7 @@ final class BenchQueryCommand implements Callable<Integer> {
   @Option(names = "--queries", defaultValue = "500", description = "measured queries (default: ${DEFAULT-VALUE})")
   int queries;
 
-  @Option(names = "--model", defaultValue = "all-minilm-l6-v2", description = "embedding model")
+  @Option(names = "--model", defaultValue = EmbeddingModels.DEFAULT_ID, description = "embedding model")
   String model;
 
   @Option(names = "--query-threads", defaultValue = "1",

@@ -49,7 +49,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--data-dir", description = "state directory (default: data/eval/<dataset name>)") Path dataDir;
 
-  @Option(names = "--model", defaultValue = "all-minilm-l6-v2", description = "embedding model id") String model;
+  @Option(names = "--model", defaultValue = EmbeddingModels.DEFAULT_ID, description = "embedding model id") String model;
 
   @Option(names = "--fusion", description = "weighted or rrf (default: the service's, weighted)") String fusion;
 

@@ -6,6 +6,13 @@ import java.util.stream.Collectors;
 /** The embedding models that ship in jars on the classpath, by id. */
 public final class EmbeddingModels {
 
+  /**
+   * The id of the model a stack uses unless told otherwise: the int8 twin of all-MiniLM-L6-v2. On SciFact (train) it
+   * retrieves as well as the fp32 model within noise and embeds about 1.4 times as fast on a CPU (see
+   * docs/EMBEDDER.md, "Default model"). A constant, so command-line defaults can name it.
+   */
+  public static final String DEFAULT_ID = "all-minilm-l6-v2-q";
+
   /** sentence-transformers/all-MiniLM-L6-v2, fp32 (from langchain4j's model jar). */
   public static final ModelSpec ALL_MINILM_L6_V2 =
       new ModelSpec(
@@ -60,6 +67,11 @@ public final class EmbeddingModels {
       List.of(ALL_MINILM_L6_V2, ALL_MINILM_L6_V2_Q, BGE_SMALL_EN_V15, BGE_SMALL_EN_V15_Q);
 
   private EmbeddingModels() {}
+
+  /** The spec of {@link #DEFAULT_ID}. */
+  public static ModelSpec defaultSpec() {
+    return spec(DEFAULT_ID);
+  }
 
   /** Every model this factory can load. */
   public static List<ModelSpec> known() {

@@ -4,7 +4,7 @@ import io.ragstream.runtime.config.Setting;
 
 /** The embedding model setting the chunker (its tokenizer), the embedder, the indexer and the query side share. */
 public final class ModelSettings {
-  public static final Setting MODEL = Setting.string("model", EmbeddingModels.ALL_MINILM_L6_V2.id(),
+  public static final Setting MODEL = Setting.string("model", EmbeddingModels.DEFAULT_ID,
       "embedding model id (all stages of a stack must agree)");
 
   private ModelSettings() {}

@@ -78,10 +78,10 @@ final class GenerationCommands {
 
     @Option(names = "--generation", required = true, description = "the new generation's name") String generation;
 
-    @Option(names = "--model", defaultValue = "all-minilm-l6-v2", description = "embedding model of the new"
+    @Option(names = "--model", defaultValue = EmbeddingModels.DEFAULT_ID, description = "embedding model of the new"
         + " generation (default: ${DEFAULT-VALUE}, `up`'s default)") String model;
 
-    @Option(names = "--chunker-model", defaultValue = "all-minilm-l6-v2", description = "--from documents: the"
+    @Option(names = "--chunker-model", defaultValue = EmbeddingModels.DEFAULT_ID, description = "--from documents: the"
         + " model whose tokenizer sizes chunks; must be the live chunker's (`up --model`), so that the live"
         + " pipeline's later updates name the same chunk ids (default: ${DEFAULT-VALUE})") String chunkerModel;
 

@@ -160,7 +160,7 @@ public final class Ragstream {
 
     @Option(names = "--kafka-port", defaultValue = "9092") int kafkaPort;
 
-    @Option(names = "--model", defaultValue = "all-minilm-l6-v2", description = "embedding model id")
+    @Option(names = "--model", defaultValue = EmbeddingModels.DEFAULT_ID, description = "embedding model id")
     String model;
 
     @CommandLine.Mixin SerdeOptions serdes = new SerdeOptions();

@@ -56,7 +56,7 @@ public record StackConfig(Path dataDir, int kafkaPort, int httpPort, int ingestP
   }
 
   public static StackConfig defaults(Path dataDir) {
-    return new StackConfig(dataDir, 9092, 8080, 8081, EmbeddingModels.ALL_MINILM_L6_V2.id(),
+    return new StackConfig(dataDir, 9092, 8080, 8081, EmbeddingModels.DEFAULT_ID,
         DEFAULT_MAX_UPLOAD_BYTES, Topics.DEFAULT_PREFIX, "g1");
   }
 

@@ -1,5 +1,6 @@
 package io.ragstream.launcher;
 
+import io.ragstream.embedding.EmbeddingModels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -217,7 +218,7 @@ class PipelineIT {
   }
 
   private double embeddedChunks() {
-    return counter("ragstream.embedder.chunks.embedded", "model", "all-minilm-l6-v2");
+    return counter("ragstream.embedder.chunks.embedded", "model", EmbeddingModels.DEFAULT_ID);
   }
 
   private double counter(String name, String tag, String value) {

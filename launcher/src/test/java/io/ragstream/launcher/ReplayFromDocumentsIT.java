@@ -1,5 +1,6 @@
 package io.ragstream.launcher;
 
+import io.ragstream.embedding.EmbeddingModels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -47,7 +48,8 @@ import picocli.CommandLine;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplayFromDocumentsIT {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
-  private static final String NEW_MODEL = "all-minilm-l6-v2-q";
+  // the model that is not the default, so the replay changes it
+  private static final String NEW_MODEL = EmbeddingModels.ALL_MINILM_L6_V2.id();
   private static final String CASTLES = "The history of medieval castles in Scotland and their stone towers.";
   private static final List<String> TOPICS = List.of("glaciers and ice sheets", "honey bees and pollination",
       "jazz improvisation", "chess openings", "tulip farming in the Netherlands", "satellite orbits",
@@ -186,7 +188,7 @@ class ReplayFromDocumentsIT {
     });
     try (LuceneReadOnlySearcher g1 = LuceneStore.openReadOnly(generations.directory("g1"))) {
       assertThat(g1.chunksOfDocument("after-swap", "default")).as("written to the new generation only").isEmpty();
-      assertThat(g1.modelId()).contains("all-minilm-l6-v2");
+      assertThat(g1.modelId()).contains(EmbeddingModels.DEFAULT_ID);
     }
     assertThat(metrics.find("ragstream.indexer.chunks.reembedded").counter().count())
         .as("live embeddings re-embedded with the generation's model").isGreaterThan(0);
@@ -214,7 +216,7 @@ class ReplayFromDocumentsIT {
     assertThat(search("snorvath", "keyword")).isEmpty();
     LuceneGenerations generations = new LuceneGenerations(STACK.dataDir().resolve("index"));
     try (LuceneReadOnlySearcher g3 = LuceneStore.openReadOnly(generations.directory("g3"))) {
-      assertThat(g3.modelId()).contains("all-minilm-l6-v2");
+      assertThat(g3.modelId()).contains(EmbeddingModels.DEFAULT_ID);
       assertThat(g3.chunksOfDocument("after-swap", "default")).as("carried over from g2's topic state")
           .isNotEmpty();
     }

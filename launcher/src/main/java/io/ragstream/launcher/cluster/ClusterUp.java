@@ -1,5 +1,6 @@
 package io.ragstream.launcher.cluster;
 
+import io.ragstream.embedding.EmbeddingModels;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ragstream.launcher.cluster.ManagedProcess.Role;
@@ -81,7 +82,7 @@ final class ClusterUp implements Callable<Integer> {
       + " e.g. http://localhost:6334 (Qdrant is not started: it has no distribution to run without Docker)")
   URI qdrantUrl;
 
-  @Option(names = "--model", defaultValue = "all-minilm-l6-v2", description = "embedding model id")
+  @Option(names = "--model", defaultValue = EmbeddingModels.DEFAULT_ID, description = "embedding model id")
   String model;
 
   @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX) String prefix;
