@@ -9,6 +9,7 @@ import io.ragstream.indexer.store.RejectedChunksException;
 import io.ragstream.indexer.store.StoredChunk;
 import io.ragstream.runtime.kafka.DeadLetters;
 import io.ragstream.runtime.kafka.KafkaSettings;
+import io.ragstream.runtime.kafka.TransactionalProducers;
 import io.ragstream.schemas.DocumentKey;
 import io.ragstream.schemas.ErrorHeaders;
 import io.ragstream.schemas.Topics;
@@ -392,37 +393,8 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
 
   /** Replaces a producer in an error state with a new one under the same transactional id (which fences the old). */
   private void recreateProducer() {
-    LOG.warn("indexer {}: transactional producer is in an error state; closing it and starting a new one", storeName);
     recreations.increment();
-    Duration backoff = Duration.ofMillis(200);
-    while (true) {
-      try {
-        producer.close(Duration.ZERO);
-      } catch (KafkaException e) {
-        LOG.debug("closing the failed producer: {}", e.toString());
-      }
-      producer = producers.get();
-      try {
-        producer.initTransactions();
-        return;
-      } catch (ProducerFencedException | AuthorizationException e) {
-        throw e;
-      } catch (KafkaException e) {
-        if (!running.get()) {
-          throw new WakeupException();
-        }
-        LOG.warn("new producer could not initialise its transactions, retrying in {} ms: {}", backoff.toMillis(),
-            e.toString());
-        try {
-          Thread.sleep(backoff);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw new WakeupException();
-        }
-        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10)
-            : backoff.multipliedBy(2);
-      }
-    }
+    producer = TransactionalProducers.replace("indexer " + storeName, producer, producers, running::get);
   }
 
   /** What a batch wrote: the records of partitions still owned, their plan, and the store's refusals (or null). */

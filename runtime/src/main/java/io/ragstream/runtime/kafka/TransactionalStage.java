@@ -426,38 +426,10 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
     }
   }
 
-  /**
-   * Replaces a producer that cannot continue with a new one under the same transactional id. Its
-   * {@code initTransactions} aborts whatever the old one left open and fences it, so nothing it sent is ever
-   * committed. While the brokers cannot be reached this retries with a back-off rather than stopping the stage.
-   */
+  /** Replaces a producer that cannot continue (see {@link TransactionalProducers#replace}). */
   private void recreateProducer() {
-    LOG.warn("{}: transactional producer is in an error state; closing it and starting a new one", stage);
     recreations.increment();
-    Duration backoff = Duration.ofMillis(200);
-    while (true) {
-      try {
-        producer.close(Duration.ZERO);
-      } catch (KafkaException e) {
-        LOG.debug("{}: closing the failed producer: {}", stage, e.toString());
-      }
-      producer = producers.get();
-      try {
-        producer.initTransactions();
-        return;
-      } catch (ProducerFencedException | AuthorizationException e) {
-        throw e;
-      } catch (KafkaException e) {
-        if (!running.get()) {
-          throw e;
-        }
-        LOG.warn("{}: new producer could not initialise its transactions, retrying in {} ms: {}", stage,
-            backoff.toMillis(), e.toString());
-        sleep(backoff);
-        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10)
-            : backoff.multipliedBy(2);
-      }
-    }
+    producer = TransactionalProducers.replace(stage, producer, producers, running::get);
   }
 
   /** Seeks back to the committed offsets so the aborted batch is read again. */
