@@ -1,24 +1,21 @@
 package io.ragstream.runtime.kafka;
 
+import static io.ragstream.runtime.kafka.CopyTopics.numbered;
+import static io.ragstream.runtime.kafka.CopyTopics.readCommitted;
+import static io.ragstream.runtime.kafka.CopyTopics.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ragstream.schemas.Topics;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -39,16 +36,8 @@ class TransactionalStageIT {
   @Test
   void aProducerInAnErrorStateIsReplacedAndEveryRecordIsDeliveredExactlyOnce() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-        admin.createTopics(List.of(new NewTopic("in", 1, (short) 1), new NewTopic("out", 1, (short) 1))).all().get();
-      }
-      KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
-      try (var producer = new CheckedProducer<>(new KafkaProducer<byte[], byte[]>(settings.producer("it")),
-          Duration.ofSeconds(30))) {
-        for (int i = 0; i < 20; i++) {
-          producer.send(new ProducerRecord<>("in", bytes("k" + i), bytes("v" + i)));
-        }
-      }
+      KafkaSettings settings = CopyTopics.create(kafka);
+      send(settings, numbered(20));
 
       // The first producer breaks at its first commit and stays broken, like one that hit a fatal error.
       AtomicInteger created = new AtomicInteger();
@@ -84,16 +73,8 @@ class TransactionalStageIT {
   @Test
   void anErrorInABatchStopsTheWorkerVisiblyAndCommitsNothing() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-        admin.createTopics(List.of(new NewTopic("in", 1, (short) 1), new NewTopic("out", 1, (short) 1))).all().get();
-      }
-      KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
-      try (var producer = new CheckedProducer<>(new KafkaProducer<byte[], byte[]>(settings.producer("it")),
-          Duration.ofSeconds(30))) {
-        for (int i = 0; i < 5; i++) {
-          producer.send(new ProducerRecord<>("in", bytes("k" + i), bytes("v" + i)));
-        }
-      }
+      KafkaSettings settings = CopyTopics.create(kafka);
+      send(settings, numbered(5));
       AtomicInteger batches = new AtomicInteger();
       BatchProcessor overflowing = batch -> {
         batches.incrementAndGet();
@@ -139,25 +120,5 @@ class TransactionalStageIT {
             throw e.getCause();
           }
         });
-  }
-
-  private static List<String> readCommitted(KafkaSettings settings, String topic, int expected, Duration timeout) {
-    List<String> values = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<byte[], byte[]>(settings.consumer("reader", "reader", 100))) {
-      consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (values.size() < expected && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          values.add(new String(r.value(), StandardCharsets.UTF_8));
-        }
-      }
-      // anything a late or duplicate commit would add shows up in one more round
-      consumer.poll(Duration.ofSeconds(2)).forEach(r -> values.add(new String(r.value(), StandardCharsets.UTF_8)));
-    }
-    return values;
-  }
-
-  private static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -1,10 +1,12 @@
 package io.ragstream.runtime.kafka;
 
+import static io.ragstream.runtime.kafka.CopyTopics.bytes;
+import static io.ragstream.runtime.kafka.CopyTopics.readCommitted;
+import static io.ragstream.runtime.kafka.CopyTopics.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ragstream.schemas.Priority;
-import io.ragstream.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,11 +15,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,10 +30,7 @@ class TransactionalStageLanesIT {
   @Test
   void aLiveDocumentOvertakesABacklogAndEveryRecordIsDeliveredOnceInOrderPerDocument() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-        admin.createTopics(List.of(new NewTopic("in", 1, (short) 1), new NewTopic("out", 1, (short) 1))).all().get();
-      }
-      KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), Topics.DEFAULT_PREFIX);
+      KafkaSettings settings = CopyTopics.create(kafka);
       // 40 bulk documents of 5 records; the page's first version is bulk and sits early in the backlog, its live
       // version (two records) at the very end
       List<ProducerRecord<byte[], byte[]>> input = new ArrayList<>();
@@ -53,10 +47,7 @@ class TransactionalStageLanesIT {
         Priority.markLive(live.headers());
         input.add(live);
       }
-      try (var producer = new CheckedProducer<>(new KafkaProducer<byte[], byte[]>(settings.producer("it")),
-          Duration.ofSeconds(30))) {
-        input.forEach(producer::send);
-      }
+      send(settings, input);
 
       List<List<String>> transactions = Collections.synchronizedList(new ArrayList<>());
       BatchProcessor copy = batch -> {
@@ -92,25 +83,5 @@ class TransactionalStageLanesIT {
       perDocument.forEach((doc, order) -> assertThat(order).as(doc + " in order").isSorted());
       assertThat(metrics.counter("ragstream.stage.records.live", "stage", "lanes").count()).isEqualTo(2.0);
     }
-  }
-
-  private static List<String> readCommitted(KafkaSettings settings, String topic, int expected, Duration timeout) {
-    List<String> values = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<byte[], byte[]>(settings.consumer("reader", "reader", 100))) {
-      consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (values.size() < expected && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          values.add(new String(r.value(), StandardCharsets.UTF_8));
-        }
-      }
-      // anything a late or duplicate commit would add shows up in one more round
-      consumer.poll(Duration.ofSeconds(2)).forEach(r -> values.add(new String(r.value(), StandardCharsets.UTF_8)));
-    }
-    return values;
-  }
-
-  private static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -31,12 +31,10 @@ import org.apache.avro.generic.GenericRecordBuilder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,7 +135,7 @@ class AvroTopicSourceIT {
 
       assertThat(lines).filteredOn(l -> !l.startsWith("dead-lettered"))
           .containsExactly("published 1", "published 2", "published 4", "deleted 2");
-      List<ConsumerRecord<byte[], byte[]>> ingest = readAll(kafka, Topics.INGEST.name(Topics.DEFAULT_PREFIX), 4);
+      List<ConsumerRecord<byte[], byte[]>> ingest = TopicSourceIT.readAll(kafka, Topics.INGEST.name(Topics.DEFAULT_PREFIX), 4);
       var requests = settings.valueSerde(Topics.INGEST).deserializer();
       List<IngestRequest> published = ingest.stream().map(r -> requests.deserialize(r.topic(), r.value())).toList();
       assertThat(published).extracting(IngestRequest::getOperation)
@@ -147,7 +145,7 @@ class AvroTopicSourceIT {
       assertThat(StandardCharsets.UTF_8.decode(published.getFirst().getContent()).toString())
           .contains("<title>Boiler</title>", "The boiler rattles at night.");
 
-      List<ConsumerRecord<byte[], byte[]>> dlq = readAll(kafka, Topics.DLQ_EXTRACT.name(Topics.DEFAULT_PREFIX), 2);
+      List<ConsumerRecord<byte[], byte[]>> dlq = TopicSourceIT.readAll(kafka, Topics.DLQ_EXTRACT.name(Topics.DEFAULT_PREFIX), 2);
       // dead letters are keyed by the record's key, so the two may sit on different partitions: no order
       assertThat(dlq).extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
           .containsExactlyInAnyOrder("junk", "unknown-id");
@@ -183,19 +181,5 @@ class AvroTopicSourceIT {
 
   private static byte[] bytes(String text) {
     return text.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafka kafka, String topic, int atLeast) {
-    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers",
-        kafka.bootstrapServers(), "auto.offset.reset", "earliest", "group.id", "reader-" + System.nanoTime()),
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      await().atMost(PATIENCE).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-        return records.size() >= atLeast;
-      });
-    }
-    return records;
   }
 }

@@ -206,7 +206,8 @@ class TopicSourceIT {
     }
   }
 
-  private static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafka kafka, String topic, int atLeast) {
+  /** Every record on {@code topic} from the start, once at least {@code atLeast} arrived (AvroTopicSourceIT too). */
+  static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafka kafka, String topic, int atLeast) {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers",
         kafka.bootstrapServers(), "auto.offset.reset", "earliest", "group.id", "reader-" + System.nanoTime()),
