@@ -84,28 +84,7 @@ class IngestHttpServerIT {
 
   /** Whether each ingest record of {@code docId} carries the live lane's mark, in order. */
   private static List<Boolean> liveMarks(String docId) {
-    var props = new KafkaSettings(KAFKA.bootstrapServers(), Topics.DEFAULT_PREFIX).consumer("it-read-live",
-        "it-read-live", 100);
-    props.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG);
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-      String topic = Topics.INGEST.name(Topics.DEFAULT_PREFIX);
-      List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      var ends = consumer.endOffsets(partitions);
-      List<Boolean> marks = new ArrayList<>();
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          IngestRequest request = Topics.INGEST.valueSerde(SerdeSettings.SINGLE_OBJECT).deserializer()
-              .deserialize(record.topic(), record.value());
-          if (request.getDocId().equals(docId)) {
-            marks.add(io.ragstream.schemas.Priority.isLive(record.headers()));
-          }
-        }
-      }
-      return marks;
-    }
+    return ingestRecords(docId).stream().map(r -> io.ragstream.schemas.Priority.isLive(r.headers())).toList();
   }
 
   @ParameterizedTest(name = "{0} {1} -> {2}")
@@ -303,8 +282,14 @@ class IngestHttpServerIT {
    * request is acknowledged, so what was accepted is there and what was refused never will be.
    */
   private static List<IngestRequest> readIngest(String docId, int expectedAtMost) {
-    var settings = new KafkaSettings(KAFKA.bootstrapServers(), Topics.DEFAULT_PREFIX);
-    var props = settings.consumer("it-read", "it-read", 100);
+    List<IngestRequest> seen = ingestRecords(docId).stream().map(IngestHttpServerIT::decode).toList();
+    assertThat(seen.size()).as("requests of %s", docId).isLessThanOrEqualTo(expectedAtMost);
+    return seen;
+  }
+
+  /** The ingest topic's records of {@code docId}, in order, read to the topic's current end. */
+  private static List<ConsumerRecord<byte[], byte[]>> ingestRecords(String docId) {
+    var props = new KafkaSettings(KAFKA.bootstrapServers(), Topics.DEFAULT_PREFIX).consumer("it-read", "it-read", 100);
     props.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG);
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
       String topic = Topics.INGEST.name(Topics.DEFAULT_PREFIX);
@@ -313,18 +298,20 @@ class IngestHttpServerIT {
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       var ends = consumer.endOffsets(partitions);
-      List<IngestRequest> seen = new ArrayList<>();
+      List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
       while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          IngestRequest request = Topics.INGEST.valueSerde(SerdeSettings.SINGLE_OBJECT).deserializer()
-              .deserialize(record.topic(), record.value());
-          if (request.getDocId().equals(docId)) { // other tests of this class publish too
-            seen.add(request);
+          if (decode(record).getDocId().equals(docId)) { // other tests of this class publish too
+            seen.add(record);
           }
         }
       }
-      assertThat(seen.size()).as("requests of %s", docId).isLessThanOrEqualTo(expectedAtMost);
       return seen;
     }
+  }
+
+  private static IngestRequest decode(ConsumerRecord<byte[], byte[]> record) {
+    return Topics.INGEST.valueSerde(SerdeSettings.SINGLE_OBJECT).deserializer().deserialize(record.topic(),
+        record.value());
   }
 }
