@@ -27,6 +27,8 @@ import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
+import io.ragstream.runtime.lag.ConsumerLagReader;
+import io.ragstream.runtime.lag.LagSnapshot;
 import io.ragstream.schemas.Topics;
 import io.ragstream.schemas.avro.ExtractedDocument;
 import java.io.IOException;
@@ -46,6 +48,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * The chaos experiment behind {@code ragstream bench chaos} and {@code ChaosIT}: every stage runs as its own
@@ -149,7 +153,7 @@ final class ChaosRun {
         log.printf("chaos: publishing and faults over after %.1f s; waiting for the index%n",
             (System.nanoTime() - start) / 1e9);
         Map<String, Set<String>> expected = expectedChunks(plans, model);
-        Report report = awaitConvergence(plans, expected, store, slots, kills, start);
+        Report report = awaitConvergence(plans, expected, store, slots, kills, start, kafkaSettings);
         log.println(report.summary());
         return report;
       } finally {
@@ -278,13 +282,23 @@ final class ChaosRun {
   }
 
   private Report awaitConvergence(List<DocPlan> plans, Map<String, Set<String>> expected, LuceneStore store,
-      List<Slot> slots, int kills, long start) throws IOException {
+      List<Slot> slots, int kills, long start, KafkaSettings kafkaSettings) throws IOException {
     long deadline = System.nanoTime() + settings.timeout().toNanos();
     Report report = compare(plans, expected, store, kills, start);
+    long lastChange = System.nanoTime();
+    boolean described = false;
     while (!report.clean() && System.nanoTime() < deadline) {
       sleep(Duration.ofSeconds(1));
       slots.forEach(Slot::reviveIfCrashed);
+      long before = report.indexedChunks();
       report = compare(plans, expected, store, kills, start);
+      if (report.indexedChunks() != before) {
+        lastChange = System.nanoTime();
+      } else if (!described && System.nanoTime() - lastChange > Duration.ofSeconds(20).toNanos()) {
+        described = true; // a stall: say which group holds the backlog and who owns its partitions
+        log.println("chaos: no progress for 20 s (" + report.indexedChunks() + " chunks indexed); groups:\n"
+            + describeGroups(kafkaSettings));
+      }
     }
     if (report.clean()) {
       sleep(Duration.ofSeconds(3)); // a late replay or stray write would show up now
@@ -368,7 +382,20 @@ final class ChaosRun {
     synchronized void kill() {
       if (current != null) {
         long start = System.nanoTime();
-        current.close(); // closes its clients mid-batch: what a crash leaves behind, to Kafka and the store
+        // a kill that hangs is a defect of the stage's close: show where its threads are
+        Thread watchdog = Thread.ofPlatform().daemon().name("chaos-kill-watchdog").start(() -> {
+          try {
+            Thread.sleep(10_000);
+            log.println("chaos: killing " + name + " takes more than 10 s; its threads:\n" + stageThreads());
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the kill finished in time
+          }
+        });
+        try {
+          current.close(); // closes its clients mid-batch: what a crash leaves behind, to Kafka and the store
+        } finally {
+          watchdog.interrupt();
+        }
         current = null;
         log.println("chaos: killed " + name + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
       }
@@ -384,6 +411,40 @@ final class ChaosRun {
         start();
       }
     }
+  }
+
+  /** Each stage group's lag per partition and its members' assignments, as an operator would look them up. */
+  private static String describeGroups(KafkaSettings kafkaSettings) {
+    StringBuilder out = new StringBuilder();
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaSettings.bootstrap()))) {
+      LagSnapshot lag = ConsumerLagReader.read(admin, kafkaSettings.topicPrefix());
+      lag.partitions().forEach(p -> out.append("  ").append(p.group()).append(' ').append(p.topic()).append('-')
+          .append(p.partition()).append(" committed ").append(p.committed()).append(" end ").append(p.end())
+          .append('\n'));
+      admin.describeConsumerGroups(lag.groups()).all().get().forEach((group, description) -> {
+        out.append("  ").append(group).append(' ').append(description.groupState()).append('\n');
+        description.members().forEach(m -> out.append("    ").append(m.consumerId()).append(' ')
+            .append(m.assignment().topicPartitions()).append('\n'));
+      });
+    } catch (Exception e) {
+      out.append("  (could not describe the groups: ").append(e).append(")\n");
+    }
+    return out.toString();
+  }
+
+  /** The stacks of the pipeline's threads (stage loops and Kafka clients), for a stage that does not stop. */
+  private static String stageThreads() {
+    StringBuilder out = new StringBuilder();
+    Thread.getAllStackTraces().forEach((thread, stack) -> {
+      String n = thread.getName();
+      if (n.startsWith("ragstream") || n.startsWith("kafka") || n.contains("StreamThread")) {
+        out.append("  \"").append(n).append("\" ").append(thread.getState()).append('\n');
+        for (StackTraceElement frame : stack) {
+          out.append("      at ").append(frame).append('\n');
+        }
+      }
+    });
+    return out.toString();
   }
 
   private static int freePort() {
