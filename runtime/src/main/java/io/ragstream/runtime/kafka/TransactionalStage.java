@@ -263,7 +263,7 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
         if (liveProcessing != null) {
           liveProcessing.shutdownNow();
         }
-        consumer.close();
+        KafkaSettings.closeMember(consumer);
         producer.close(Duration.ofSeconds(5));
       } finally {
         stopped.countDown();
