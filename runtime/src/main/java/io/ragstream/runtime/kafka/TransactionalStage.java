@@ -60,6 +60,8 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
   private java.util.concurrent.ExecutorService liveProcessing;
   /** Whether a transaction is open on the producer (lane mode begins one only when its output is ready). */
   private boolean inTransaction;
+  /** Lane mode: a live record arrived since the pending records were last searched for live ones to serve. */
+  private boolean liveArrived;
 
   /**
    * The consumer group of {@code stage}: {@code <topic prefix><stage>}, the same for every replica and every index
@@ -334,6 +336,7 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
     ConsumerRecords<byte[], byte[]> records = consumer.poll(timeout);
     for (ConsumerRecord<byte[], byte[]> r : records) {
       pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), p -> new java.util.ArrayDeque<>()).add(r);
+      liveArrived |= lanes.live().test(r);
     }
     return records.count();
   }
@@ -355,13 +358,13 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
     List<ConsumerRecord<byte[], byte[]>> liveBatch = List.of();
     java.util.concurrent.Future<List<ProducerRecord<byte[], byte[]>>> liveWork = null;
     long liveStart = 0;
-    boolean arrived = true; // records arrived since the pending records were last searched for live ones
+    liveArrived = true; // live records held back while a document of theirs was in flight may be free now
     try {
       while (!work.isDone()) {
         int held = pending.values().stream().mapToInt(java.util.ArrayDeque::size).sum();
         if (held < lanes.lookahead()) {
           try {
-            arrived |= takeArrived(Duration.ofMillis(10)) > 0;
+            takeArrived(Duration.ofMillis(10));
           } catch (WakeupException e) {
             if (running.get()) {
               throw e;
@@ -378,8 +381,8 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
         if (liveProcessor == null) {
           continue;
         }
-        if (liveWork == null && arrived) {
-          arrived = false;
+        if (liveWork == null && liveArrived) {
+          liveArrived = false;
           List<ConsumerRecord<byte[], byte[]>> inOrder = new java.util.ArrayList<>();
           pending.values().forEach(inOrder::addAll);
           liveBatch = List.copyOf(lanes.ahead(inOrder, inFlight));
@@ -392,7 +395,6 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
         } else if (liveWork != null && liveWork.isDone()) {
           commitLane(liveBatch, result(liveWork), liveBatch.stream().filter(lanes.live()).count(), liveStart);
           liveWork = null;
-          arrived = true; // live records that came meanwhile may now be served
         }
       }
       return finishLive(liveWork, liveBatch, liveStart, result(work));
