@@ -74,9 +74,14 @@ public final class EmbedderWorker implements Runnable, AutoCloseable {
       embedder = new BatchEmbedder(model, config, metrics);
       EmbedBatchProcessor processor =
           new EmbedBatchProcessor(embedder, cache, kafka.topicPrefix(), kafka.serdes(), metrics);
+      // live chunks get an inference call of their own on the caller's thread (no pool to queue in behind the bulk
+      // calls), on the same session and cache: they are embedded while the bulk transaction is, not after it
+      EmbedBatchProcessor liveProcessor = new EmbedBatchProcessor(
+          new BatchEmbedder(model, config.withParallelism(1), metrics), cache, kafka.topicPrefix(), kafka.serdes(),
+          metrics);
       TransactionalStage stage = new TransactionalStage(STAGE, instance, withFetchWait(kafka, config),
           Topics.CHUNKS.name(kafka.topicPrefix()), config.maxPollRecords(), processor, registry)
-          .withLanes(lanes(config), registry);
+          .withLanes(lanes(config), liveProcessor, registry);
       return new EmbedderWorker(model, ownsModel, embedder, cache, stage);
     } catch (RuntimeException e) {
       if (embedder != null) {

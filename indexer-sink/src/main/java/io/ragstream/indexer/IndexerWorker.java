@@ -239,8 +239,9 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
   private String writeGeneration(String generation) throws IOException {
     store = target.open(generation);
     String group = group(topicPrefix, storeName, generation);
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(kafka.consumer(group, group + "-" + instanceId,
-        maxPollRecords))) {
+    KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(kafka.consumer(group, group + "-" + instanceId,
+        maxPollRecords));
+    try {
       consumer = c;
       if (!running.get()) {
         return generation; // close() ran before this consumer existed and could not wake it up
@@ -280,9 +281,13 @@ public final class IndexerWorker implements Runnable, AutoCloseable {
       }
       return generation;
     } finally {
-      ChunkStore written = store;
-      store = null;
-      target.release(written);
+      try {
+        KafkaSettings.closeMember(c);
+      } finally {
+        ChunkStore written = store;
+        store = null;
+        target.release(written);
+      }
     }
   }
 

@@ -33,6 +33,54 @@ class TransactionalStageIT {
 
   @TempDir Path dataDir;
 
+  /**
+   * A worker stopped while a rebalance holds its JoinGroup (the group waits for a member that stopped polling, as it
+   * waits for a crashed one) stops within the stage's close timeout, not the client's 30 s default, which the chaos
+   * run measured for every embedder killed just after a broker restart.
+   */
+  @Test
+  void aStageStoppedDuringAPendingRebalanceClosesWithoutWaitingForIt() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+      KafkaSettings settings = CopyTopics.create(kafka);
+      String group = TransactionalStage.group(settings.topicPrefix(), "close");
+      java.util.Map<String, Object> config = settings.consumer(group, "stalled", 10);
+      config.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 120_000);
+      try (var stalled = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(config);
+          Admin admin = Admin.create(java.util.Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        stalled.subscribe(List.of("in"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (stalled.assignment().isEmpty() && System.nanoTime() < deadline) {
+          stalled.poll(Duration.ofMillis(200));
+        }
+        assertThat(stalled.assignment()).as("the first member owns the partition").isNotEmpty();
+        // from now on it heartbeats but never polls, so a rebalance waits for its rejoin (up to 120 s)
+
+        BatchProcessor copy = batch -> batch.stream()
+            .map(r -> new ProducerRecord<>("out", r.key(), r.value())).toList();
+        TransactionalStage stage = new TransactionalStage("close", "0", settings, List.of("in"), 5, copy,
+            new SimpleMeterRegistry());
+        Thread worker = Thread.ofPlatform().name("close-stage").start(stage);
+        org.apache.kafka.common.GroupState state = null;
+        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (state != org.apache.kafka.common.GroupState.PREPARING_REBALANCE && System.nanoTime() < deadline) {
+          Thread.sleep(200);
+          state = admin.describeConsumerGroups(List.of(group)).all().get().get(group).groupState();
+        }
+        assertThat(state).as("the stage's JoinGroup is held by the rebalance")
+            .isEqualTo(org.apache.kafka.common.GroupState.PREPARING_REBALANCE);
+        Thread.sleep(500);
+
+        long start = System.nanoTime();
+        stage.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        worker.join(5_000);
+        assertThat(worker.isAlive()).isFalse();
+        assertThat(took).as("close waits at most its own timeout (5 s), not the client's 30 s default")
+            .isLessThan(Duration.ofSeconds(15));
+      }
+    }
+  }
+
   @Test
   void aProducerInAnErrorStateIsReplacedAndEveryRecordIsDeliveredExactlyOnce() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {

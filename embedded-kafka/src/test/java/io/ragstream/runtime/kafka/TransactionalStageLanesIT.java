@@ -84,4 +84,82 @@ class TransactionalStageLanesIT {
       assertThat(metrics.counter("ragstream.stage.records.live", "stage", "lanes").count()).isEqualTo(2.0);
     }
   }
+  @Test
+  void aLiveDocumentIsCommittedWhileTheBulkTransactionIsStillBeingProcessed() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
+      KafkaSettings settings = CopyTopics.create(kafka);
+      List<ProducerRecord<byte[], byte[]>> bulk = new ArrayList<>();
+      for (int d = 0; d < 4; d++) {
+        for (int r = 0; r < 5; r++) {
+          bulk.add(new ProducerRecord<>("in", bytes("bulk" + d + ":" + r), bytes("bulk" + d + ":" + r)));
+        }
+      }
+      send(settings, bulk);
+
+      java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      List<List<String>> bulkTransactions = Collections.synchronizedList(new ArrayList<>());
+      List<List<String>> liveTransactions = Collections.synchronizedList(new ArrayList<>());
+      BatchProcessor slowBulk = batch -> {
+        entered.countDown();
+        if (!release.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the test never released the bulk transaction");
+        }
+        bulkTransactions.add(keys(batch));
+        return copies(batch);
+      };
+      BatchProcessor live = batch -> {
+        liveTransactions.add(keys(batch));
+        return copies(batch);
+      };
+      SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+      TransactionalStage.Lanes lanes = new TransactionalStage.Lanes(r -> Priority.isLive(r.headers()),
+          r -> new String(r.key(), StandardCharsets.UTF_8).split(":")[0], 8, 1000);
+      TransactionalStage stage = new TransactionalStage("lanes", "0", settings, List.of("in"), 50, slowBulk, metrics)
+          .withLanes(lanes, live, metrics);
+      Thread worker = Thread.ofPlatform().name("lanes-stage").start(stage);
+      List<String> first;
+      List<String> all;
+      try {
+        assertThat(entered.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("bulk transaction started").isTrue();
+        // a live page, and a live record of bulk0, whose first records are in the transaction being processed:
+        // bulk0 must wait for it, the page must not
+        List<ProducerRecord<byte[], byte[]>> later = new ArrayList<>();
+        for (String key : List.of("page:0", "page:1", "bulk0:5")) {
+          ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("in", bytes(key), bytes(key));
+          Priority.markLive(record.headers());
+          later.add(record);
+        }
+        send(settings, later);
+        first = readCommitted(settings, "out", 2, Duration.ofSeconds(30));
+        assertThat(release.getCount()).as("the bulk transaction is still being processed").isEqualTo(1);
+        release.countDown();
+        all = readCommitted(settings, "out", bulk.size() + later.size(), Duration.ofSeconds(60));
+      } finally {
+        release.countDown();
+        stage.close();
+        worker.join(30_000);
+      }
+
+      assertThat(first).as("committed while the bulk transaction was processed").containsExactly("page:0", "page:1");
+      assertThat(bulkTransactions.getFirst()).as("the first bulk transaction, within its bound")
+          .startsWith("bulk0:0").hasSizeLessThanOrEqualTo(8);
+      // (the page's two records may come in one poll or two, hence one live transaction or two)
+      assertThat(liveTransactions.stream().flatMap(List::stream).toList())
+          .as("only the page overtook; bulk0's live record waited for its earlier ones")
+          .containsExactly("page:0", "page:1");
+      assertThat(all).as("every input exactly once").hasSize(bulk.size() + 3).doesNotHaveDuplicates();
+      assertThat(all.indexOf("bulk0:5")).isGreaterThan(all.indexOf("bulk0:4"));
+      assertThat(metrics.counter("ragstream.stage.records.live", "stage", "lanes").count()).isEqualTo(3.0);
+    }
+  }
+
+  private static List<String> keys(List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> batch) {
+    return batch.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).toList();
+  }
+
+  private static List<ProducerRecord<byte[], byte[]>> copies(
+      List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> batch) {
+    return batch.stream().map(r -> new ProducerRecord<>("out", null, r.key(), r.value(), r.headers())).toList();
+  }
 }

@@ -22,6 +22,21 @@ public record KafkaSettings(String bootstrap, String topicPrefix, Map<String, St
   /** Largest record a source publishes inline (documents above it travel by reference). */
   public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
+  /**
+   * How long a stage worker's consumer waits on close for its requests to the group coordinator, instead of the
+   * client's 30 s default. A member closed while its JoinGroup is held by a rebalance in progress (one that waits
+   * for a crashed member's session to expire, say) gets no answer before that rebalance ends: the broker handles one
+   * request per connection at a time, so the LeaveGroup sent on close queues behind the JoinGroup. Waiting for it
+   * only delays the stop (and a restart, or a pod's termination grace period); the LeaveGroup is sent by then and
+   * the coordinator still handles it when the join completes. A normal leave is answered within milliseconds.
+   */
+  public static final java.time.Duration CONSUMER_CLOSE_TIMEOUT = java.time.Duration.ofSeconds(5);
+
+  /** Closes a stage worker's consumer, leaving its group, within {@link #CONSUMER_CLOSE_TIMEOUT}. */
+  public static void closeMember(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
+    consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(CONSUMER_CLOSE_TIMEOUT));
+  }
+
   public KafkaSettings {
     if (bootstrap == null || bootstrap.isBlank()) {
       throw new IllegalArgumentException("bootstrap servers are required (host:port[,host:port])");

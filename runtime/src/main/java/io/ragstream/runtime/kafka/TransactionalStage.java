@@ -55,6 +55,13 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
   private Counter liveRecords;
   /** Lane mode: runs the processor while the stage thread keeps polling. */
   private java.util.concurrent.ExecutorService processing;
+  /** Lane mode, optional: processes live records while a transaction's records are processed. */
+  private BatchProcessor liveProcessor;
+  private java.util.concurrent.ExecutorService liveProcessing;
+  /** Whether a transaction is open on the producer (lane mode begins one only when its output is ready). */
+  private boolean inTransaction;
+  /** Lane mode: a live record arrived since the pending records were last searched for live ones to serve. */
+  private boolean liveArrived;
 
   /**
    * The consumer group of {@code stage}: {@code <topic prefix><stage>}, the same for every replica and every index
@@ -128,14 +135,36 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
      * maxRecordsPerTransaction} records.
      */
     public List<ConsumerRecord<byte[], byte[]>> next(List<ConsumerRecord<byte[], byte[]>> inOrder) {
+      List<ConsumerRecord<byte[], byte[]>> live = liveDocuments(inOrder, java.util.Set.of());
+      return !live.isEmpty() ? live : inOrder.subList(0, Math.min(maxRecordsPerTransaction, inOrder.size()));
+    }
+
+    /**
+     * The live records that can be served while a transaction with {@code inFlight} is being processed: as {@link
+     * #next}'s live choice, from the pending records not in flight, leaving out every document with a record in
+     * flight (its later records must not be committed ahead of it); empty when there is no such live record.
+     */
+    public List<ConsumerRecord<byte[], byte[]>> ahead(List<ConsumerRecord<byte[], byte[]>> inOrder,
+        java.util.Set<ConsumerRecord<byte[], byte[]>> inFlight) {
+      java.util.Set<Object> busy = new java.util.HashSet<>();
+      inFlight.forEach(r -> busy.add(document.apply(r)));
+      return liveDocuments(inOrder.stream().filter(r -> !inFlight.contains(r)).toList(), busy);
+    }
+
+    /** Every record of each live document not in {@code excluded}, whole documents up to the bound (at least one). */
+    private List<ConsumerRecord<byte[], byte[]>> liveDocuments(List<ConsumerRecord<byte[], byte[]>> inOrder,
+        java.util.Set<Object> excluded) {
       java.util.Set<Object> liveDocuments = new java.util.LinkedHashSet<>();
       for (ConsumerRecord<byte[], byte[]> r : inOrder) {
         if (live.test(r)) {
-          liveDocuments.add(document.apply(r));
+          Object doc = document.apply(r);
+          if (!excluded.contains(doc)) {
+            liveDocuments.add(doc);
+          }
         }
       }
       if (liveDocuments.isEmpty()) {
-        return inOrder.subList(0, Math.min(maxRecordsPerTransaction, inOrder.size()));
+        return List.of();
       }
       Map<Object, List<ConsumerRecord<byte[], byte[]>>> byDocument = new java.util.LinkedHashMap<>();
       for (ConsumerRecord<byte[], byte[]> r : inOrder) {
@@ -168,6 +197,22 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
     this.liveRecords = metrics.counter("ragstream.stage.records.live", "stage", stage);
     this.processing = java.util.concurrent.Executors.newSingleThreadExecutor(
         Thread.ofPlatform().daemon().name("ragstream-" + stage + "-process").factory());
+    return this;
+  }
+
+  /**
+   * Lane mode in which live records do not wait for the transaction in flight either: while its records are
+   * processed, live documents polled meanwhile (none of whose records is in flight) are processed by {@code
+   * liveProcessor} on a thread of their own and committed in a transaction of their own as soon as they are done.
+   * {@code liveProcessor} must not queue behind the main processor's work (the embedder gives it an inference call
+   * of its own on the shared session); offsets are committed as in {@link #withLanes(Lanes, MeterRegistry)}, never
+   * past a record still in flight.
+   */
+  public TransactionalStage withLanes(Lanes lanes, BatchProcessor liveProcessor, MeterRegistry metrics) {
+    withLanes(lanes, metrics);
+    this.liveProcessor = java.util.Objects.requireNonNull(liveProcessor, "liveProcessor");
+    this.liveProcessing = java.util.concurrent.Executors.newSingleThreadExecutor(
+        Thread.ofPlatform().daemon().name("ragstream-" + stage + "-live").factory());
     return this;
   }
 
@@ -217,7 +262,10 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
         if (processing != null) {
           processing.shutdownNow();
         }
-        consumer.close();
+        if (liveProcessing != null) {
+          liveProcessing.shutdownNow();
+        }
+        KafkaSettings.closeMember(consumer);
         producer.close(Duration.ofSeconds(5));
       } finally {
         stopped.countDown();
@@ -288,6 +336,7 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
     ConsumerRecords<byte[], byte[]> records = consumer.poll(timeout);
     for (ConsumerRecord<byte[], byte[]> r : records) {
       pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), p -> new java.util.ArrayDeque<>()).add(r);
+      liveArrived |= lanes.live().test(r);
     }
     return records.count();
   }
@@ -297,11 +346,19 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
    * that arrives during this transaction is in hand when it ends: the consumer fetches only inside poll, and a
    * record first fetched after the transaction would wait for one more. Polling between transactions is what the
    * consumer contract asks; records polled here are only held, never processed or committed by this transaction.
+   * With a live processor, live documents polled meanwhile are processed and committed before this batch is done.
    */
   private List<ProducerRecord<byte[], byte[]>> processWhilePolling(List<ConsumerRecord<byte[], byte[]>> batch)
       throws Exception {
     java.util.concurrent.Future<List<ProducerRecord<byte[], byte[]>>> work =
         processing.submit(() -> processor.process(batch));
+    java.util.Set<ConsumerRecord<byte[], byte[]>> inFlight =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    inFlight.addAll(batch);
+    List<ConsumerRecord<byte[], byte[]>> liveBatch = List.of();
+    java.util.concurrent.Future<List<ProducerRecord<byte[], byte[]>>> liveWork = null;
+    long liveStart = 0;
+    liveArrived = true; // live records held back while a document of theirs was in flight may be free now
     try {
       while (!work.isDone()) {
         int held = pending.values().stream().mapToInt(java.util.ArrayDeque::size).sum();
@@ -312,46 +369,89 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
             if (running.get()) {
               throw e;
             }
-            return work.get(); // closing: finish and commit this transaction, as the plain loop does
+            return result(work); // closing: finish and commit this transaction, as the plain loop does
           }
         } else {
           try {
-            return work.get(10, java.util.concurrent.TimeUnit.MILLISECONDS);
-          } catch (java.util.concurrent.TimeoutException e) {
-            // still processing
+            work.get(10, java.util.concurrent.TimeUnit.MILLISECONDS);
+          } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            // still processing; or failed, which result(work) below throws
           }
         }
+        if (liveProcessor == null) {
+          continue;
+        }
+        if (liveWork == null && liveArrived) {
+          liveArrived = false;
+          List<ConsumerRecord<byte[], byte[]>> inOrder = new java.util.ArrayList<>();
+          pending.values().forEach(inOrder::addAll);
+          liveBatch = List.copyOf(lanes.ahead(inOrder, inFlight));
+          if (!liveBatch.isEmpty()) {
+            liveStart = System.nanoTime();
+            in.increment(liveBatch.size());
+            List<ConsumerRecord<byte[], byte[]>> records = liveBatch;
+            liveWork = liveProcessing.submit(() -> liveProcessor.process(records));
+          }
+        } else if (liveWork != null && liveWork.isDone()) {
+          commitLane(liveBatch, result(liveWork), liveBatch.stream().filter(lanes.live()).count(), liveStart);
+          liveWork = null;
+        }
       }
+      return finishLive(liveWork, liveBatch, liveStart, result(work));
+    } finally {
+      if (!work.isDone()) {
+        work.cancel(true); // the poll was woken up (the stage is closing) or failed: the batch is aborted anyway
+      }
+      if (liveWork != null && !liveWork.isDone()) {
+        liveWork.cancel(true); // its records are still pending, uncommitted: read again after the abort
+      }
+    }
+  }
+
+  /** Commits the live transaction still being processed, if any, before the batch it overtook; returns output. */
+  private List<ProducerRecord<byte[], byte[]>> finishLive(
+      java.util.concurrent.Future<List<ProducerRecord<byte[], byte[]>>> liveWork,
+      List<ConsumerRecord<byte[], byte[]>> liveBatch, long liveStart, List<ProducerRecord<byte[], byte[]>> output)
+      throws Exception {
+    if (liveWork != null) {
+      commitLane(liveBatch, result(liveWork), liveBatch.stream().filter(lanes.live()).count(), liveStart);
+    }
+    return output;
+  }
+
+  /** The work's output; its failure as thrown by the processor (an Error stops the worker, as in the plain loop). */
+  private static List<ProducerRecord<byte[], byte[]>> result(
+      java.util.concurrent.Future<List<ProducerRecord<byte[], byte[]>>> work) throws Exception {
+    try {
       return work.get();
     } catch (java.util.concurrent.ExecutionException e) {
       if (e.getCause() instanceof Error error) {
-        throw error; // as in the plain loop: an Error stops the worker, it is not retried in place
+        throw error;
       }
       if (e.getCause() instanceof Exception cause) {
         throw cause;
       }
       throw e;
-    } finally {
-      if (!work.isDone()) {
-        work.cancel(true); // the poll was woken up (the stage is closing) or failed: the batch is aborted anyway
-      }
     }
   }
 
-  /**
-   * One lane-mode transaction: the chosen records' output, and per partition they touch the offset of the first
-   * record still pending (or the position, past the transaction markers, once none is).
-   */
+  /** One lane-mode transaction: the chosen records are processed (serving live ones meanwhile), then committed. */
   private void processLaneTransaction(List<ConsumerRecord<byte[], byte[]>> chosen) throws Exception {
     long start = System.nanoTime();
     List<ConsumerRecord<byte[], byte[]>> batch = List.copyOf(chosen); // chosen may be a view of the pending list
     in.increment(batch.size());
     long live = batch.stream().filter(lanes.live()).count();
-    producer.beginTransaction();
-    List<ProducerRecord<byte[], byte[]>> output = processWhilePolling(batch);
-    for (ProducerRecord<byte[], byte[]> record : output) {
-      producer.send(record);
-    }
+    commitLane(batch, processWhilePolling(batch), live, start);
+  }
+
+  /**
+   * Commits processed records in a transaction of their own: their output, and per partition they touch the offset
+   * of the first record still pending (records in flight in another transaction included), or the position, past
+   * the transaction markers, once none is. The transaction is begun only here, when the output is ready, so that a
+   * live transaction can be committed while another batch is being processed.
+   */
+  private void commitLane(List<ConsumerRecord<byte[], byte[]>> batch, List<ProducerRecord<byte[], byte[]>> output,
+      long live, long start) {
     java.util.Set<ConsumerRecord<byte[], byte[]>> done =
         java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     done.addAll(batch);
@@ -375,8 +475,14 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
     }
     remaining.forEach((partition, left) -> offsets.put(partition, new OffsetAndMetadata(
         left.isEmpty() ? consumer.position(partition) : left.peekFirst().offset())));
+    inTransaction = true;
+    producer.beginTransaction();
+    for (ProducerRecord<byte[], byte[]> record : output) {
+      producer.send(record); // a failed send makes commitTransaction throw, so none is lost silently
+    }
     producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
     producer.commitTransaction();
+    inTransaction = false;
     remaining.forEach((partition, left) -> {
       if (left.isEmpty()) {
         pending.remove(partition);
@@ -394,6 +500,7 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
     List<ConsumerRecord<byte[], byte[]>> batch = new java.util.ArrayList<>(records.count());
     records.forEach(batch::add);
     in.increment(batch.size());
+    inTransaction = true;
     producer.beginTransaction();
     List<ProducerRecord<byte[], byte[]>> output = processor.process(batch);
     for (ProducerRecord<byte[], byte[]> record : output) {
@@ -407,18 +514,23 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
     }
     producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
     producer.commitTransaction();
+    inTransaction = false;
     out.increment(output.size());
     batchTimer.record(Duration.ofNanos(System.nanoTime() - start));
   }
 
   /**
-   * Aborts the open transaction. Returns false when the producer cannot abort: it is in an error state, and every
+   * Aborts the open transaction, if one is open (lane mode fails outside one when processing fails). Returns false when the producer cannot abort: it is in an error state, and every
    * later transactional call would fail the same way ("Cannot execute transactional method because we are in an
    * error state"), so retrying with it would stop the stage for good.
    */
   private boolean abort(Exception cause) {
+    if (!inTransaction) {
+      return true;
+    }
     try {
       producer.abortTransaction();
+      inTransaction = false;
       return true;
     } catch (KafkaException | IllegalStateException e) {
       cause.addSuppressed(e);
@@ -430,6 +542,7 @@ public final class TransactionalStage implements Runnable, AutoCloseable {
   private void recreateProducer() {
     recreations.increment();
     producer = TransactionalProducers.replace(stage, producer, producers, running::get);
+    inTransaction = false;
   }
 
   /** Seeks back to the committed offsets so the aborted batch is read again. */

@@ -52,6 +52,27 @@ class LanesTest {
   }
 
   @Test
+  void whileATransactionIsInFlightOnlyLiveDocumentsWithNoRecordInItAreServed() {
+    List<ConsumerRecord<byte[], byte[]>> pending = new ArrayList<>();
+    pending.add(record(0, "a:0", false));
+    pending.add(record(1, "b:0", false));
+    pending.add(record(2, "c:0", false));
+    pending.add(record(3, "b:1", true)); // live, but b:0 is in flight: must wait for it
+    pending.add(record(4, "page:0", true));
+    pending.add(record(5, "d:0", false));
+    pending.add(record(6, "page:1", true));
+    java.util.Set<ConsumerRecord<byte[], byte[]>> inFlight =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    inFlight.addAll(pending.subList(0, 2));
+    assertThat(keys(LANES.ahead(pending, inFlight))).containsExactly("page:0", "page:1");
+    inFlight.clear();
+    inFlight.add(pending.get(4));
+    assertThat(keys(LANES.ahead(pending, inFlight))).as("b is free now; the page has a record in flight")
+        .containsExactly("b:0", "b:1");
+    assertThat(LANES.ahead(pending.subList(0, 3), java.util.Set.of())).as("no live record pending").isEmpty();
+  }
+
+  @Test
   void aLookaheadBelowTheTransactionBoundIsRefused() {
     assertThatThrownBy(() -> new TransactionalStage.Lanes(r -> false, r -> r, 10, 5))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lookahead");
