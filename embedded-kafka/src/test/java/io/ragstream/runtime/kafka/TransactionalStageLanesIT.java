@@ -36,29 +36,25 @@ class TransactionalStageLanesIT {
       List<ProducerRecord<byte[], byte[]>> input = new ArrayList<>();
       for (int d = 0; d < 40; d++) {
         for (int r = 0; r < 5; r++) {
-          input.add(new ProducerRecord<>("in", bytes("bulk" + d + ":" + r), bytes("bulk" + d + ":" + r)));
+          input.add(record("bulk" + d + ":" + r, false));
         }
         if (d == 3) {
-          input.add(new ProducerRecord<>("in", bytes("page:0"), bytes("page:0")));
+          input.add(record("page:0", false));
         }
       }
       for (int r = 1; r <= 2; r++) {
-        ProducerRecord<byte[], byte[]> live = new ProducerRecord<>("in", bytes("page:" + r), bytes("page:" + r));
-        Priority.markLive(live.headers());
-        input.add(live);
+        input.add(record("page:" + r, true));
       }
       send(settings, input);
 
       List<List<String>> transactions = Collections.synchronizedList(new ArrayList<>());
       BatchProcessor copy = batch -> {
-        transactions.add(batch.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).toList());
-        return batch.stream().map(r -> new ProducerRecord<>("out", null, r.key(), r.value(), r.headers())).toList();
+        transactions.add(keys(batch));
+        return copies(batch);
       };
       SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-      TransactionalStage.Lanes lanes = new TransactionalStage.Lanes(r -> Priority.isLive(r.headers()),
-          r -> new String(r.key(), StandardCharsets.UTF_8).split(":")[0], 16, 1000);
       TransactionalStage stage = new TransactionalStage("lanes", "0", settings, List.of("in"), 50, copy, metrics)
-          .withLanes(lanes, metrics);
+          .withLanes(lanes(16), metrics);
       Thread worker = Thread.ofPlatform().name("lanes-stage").start(stage);
       List<String> out;
       try {
@@ -84,6 +80,7 @@ class TransactionalStageLanesIT {
       assertThat(metrics.counter("ragstream.stage.records.live", "stage", "lanes").count()).isEqualTo(2.0);
     }
   }
+
   @Test
   void aLiveDocumentIsCommittedWhileTheBulkTransactionIsStillBeingProcessed() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
@@ -91,7 +88,7 @@ class TransactionalStageLanesIT {
       List<ProducerRecord<byte[], byte[]>> bulk = new ArrayList<>();
       for (int d = 0; d < 4; d++) {
         for (int r = 0; r < 5; r++) {
-          bulk.add(new ProducerRecord<>("in", bytes("bulk" + d + ":" + r), bytes("bulk" + d + ":" + r)));
+          bulk.add(record("bulk" + d + ":" + r, false));
         }
       }
       send(settings, bulk);
@@ -113,10 +110,8 @@ class TransactionalStageLanesIT {
         return copies(batch);
       };
       SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-      TransactionalStage.Lanes lanes = new TransactionalStage.Lanes(r -> Priority.isLive(r.headers()),
-          r -> new String(r.key(), StandardCharsets.UTF_8).split(":")[0], 8, 1000);
       TransactionalStage stage = new TransactionalStage("lanes", "0", settings, List.of("in"), 50, slowBulk, metrics)
-          .withLanes(lanes, live, metrics);
+          .withLanes(lanes(8), live, metrics);
       Thread worker = Thread.ofPlatform().name("lanes-stage").start(stage);
       List<String> first;
       List<String> all;
@@ -126,9 +121,7 @@ class TransactionalStageLanesIT {
         // bulk0 must wait for it, the page must not
         List<ProducerRecord<byte[], byte[]>> later = new ArrayList<>();
         for (String key : List.of("page:0", "page:1", "bulk0:5")) {
-          ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("in", bytes(key), bytes(key));
-          Priority.markLive(record.headers());
-          later.add(record);
+          later.add(record(key, true));
         }
         send(settings, later);
         first = readCommitted(settings, "out", 2, Duration.ofSeconds(30));
@@ -152,6 +145,21 @@ class TransactionalStageLanesIT {
       assertThat(all.indexOf("bulk0:5")).isGreaterThan(all.indexOf("bulk0:4"));
       assertThat(metrics.counter("ragstream.stage.records.live", "stage", "lanes").count()).isEqualTo(3.0);
     }
+  }
+
+  /** A record of "in" keyed and valued {@code key} ("document:n"), in the live lane or not. */
+  private static ProducerRecord<byte[], byte[]> record(String key, boolean live) {
+    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("in", bytes(key), bytes(key));
+    if (live) {
+      Priority.markLive(record.headers());
+    }
+    return record;
+  }
+
+  /** Lanes whose document is the key's part before the colon. */
+  private static TransactionalStage.Lanes lanes(int maxRecordsPerTransaction) {
+    return new TransactionalStage.Lanes(r -> Priority.isLive(r.headers()),
+        r -> new String(r.key(), StandardCharsets.UTF_8).split(":")[0], maxRecordsPerTransaction, 1000);
   }
 
   private static List<String> keys(List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> batch) {
