@@ -174,7 +174,7 @@ public final class TopicSource implements Runnable, AutoCloseable {
       throw e;
     } finally {
       metrics.remove(lagGauge);
-      consumer.close(Duration.ofSeconds(5));
+      KafkaSettings.closeMember(consumer);
       deadLetters.close();
       if (avro != null) {
         avro.close();
