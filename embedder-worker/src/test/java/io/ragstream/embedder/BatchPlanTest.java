@@ -49,11 +49,71 @@ class BatchPlanTest {
 
   @Test
   void paddingRatioCountsTheTokensAddedToReachEachBatchsLongest() {
-    BatchPlan plan = BatchPlan.of(new int[] {10, 30}, 1000, 64);
+    BatchPlan plan = BatchPlan.of(new int[] {124, 128}, 1000, 64);
 
-    assertThat(plan.paddedTokens()).isEqualTo(60);
-    assertThat(plan.paddingRatio()).isEqualTo(20.0 / 60);
+    assertThat(plan.batches()).hasSize(1);
+    assertThat(plan.paddedTokens()).isEqualTo(256);
+    assertThat(plan.paddingRatio()).isEqualTo(4.0 / 256);
     assertThat(BatchPlan.of(new int[0], 100, 8).batches()).isEmpty();
+  }
+
+  @Test
+  void aShortTextIsNotPaddedToTheLongOnesToSaveACall() {
+    // a document's last chunk beside full ones: filling the budget from the shortest up would pad the 20-token
+    // text (and the 124) to 128
+    int[] lengths = IntStream.range(0, 17).map(i -> i == 0 ? 20 : i == 1 ? 124 : 128).toArray();
+
+    BatchPlan plan = BatchPlan.of(lengths, 2048, 64);
+
+    assertThat(plan.batches()).hasSize(2);
+    assertThat(plan.batches().getFirst()).containsExactly(0);
+    assertThat(plan.paddedTokens()).isEqualTo(20 + 16 * 128);
+  }
+
+  @Test
+  void theCutsComputeTheFewestTokensOfEveryPlanWithinTheBudget() {
+    java.util.Random random = new java.util.Random(7);
+    for (int round = 0; round < 200; round++) {
+      int[] lengths = random.ints(random.nextInt(1, 11), 3, 130).toArray();
+      int budget = random.nextInt(128, 700);
+      int maxSize = random.nextInt(1, 6);
+
+      BatchPlan plan = BatchPlan.of(lengths, budget, maxSize);
+
+      long planned = plan.paddedTokens() + (long) BatchPlan.CALL_COST_TOKENS * plan.batches().size();
+      assertThat(planned).as("lengths %s, budget %d, max size %d", Arrays.toString(lengths), budget, maxSize)
+          .isEqualTo(cheapestByEnumeration(lengths, budget, maxSize));
+      for (int[] batch : plan.batches()) {
+        assertThat(batch.length).isLessThanOrEqualTo(maxSize);
+        int longest = Arrays.stream(batch).map(i -> lengths[i]).max().orElseThrow();
+        assertThat(batch.length == 1 || (long) longest * batch.length <= budget).isTrue();
+      }
+    }
+  }
+
+  /** Every way to cut the sorted lengths into runs, the cheapest allowed one's cost. */
+  private static long cheapestByEnumeration(int[] lengths, int budget, int maxSize) {
+    int[] sorted = lengths.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    long best = Long.MAX_VALUE;
+    for (int cuts = 0; cuts < 1 << (n - 1); cuts++) { // bit k set: a batch ends after text k
+      long cost = 0;
+      int start = 0;
+      boolean allowed = true;
+      for (int k = 0; k < n && allowed; k++) {
+        if (k == n - 1 || (cuts & (1 << k)) != 0) {
+          int size = k - start + 1;
+          allowed = size <= maxSize && (size == 1 || (long) size * sorted[k] <= budget);
+          cost += (long) size * sorted[k] + BatchPlan.CALL_COST_TOKENS;
+          start = k + 1;
+        }
+      }
+      if (allowed) {
+        best = Math.min(best, cost);
+      }
+    }
+    return best;
   }
 
   @Test
