@@ -64,9 +64,9 @@ final class BenchEmbedCommand implements Callable<Integer> {
       texts = BenchChunks.load(chunks, count, chunkTokens, tokenizing.tokenizer());
     }
     System.out.printf("bench embed: %d chunks of %d tokens, %d cores; embedder: %d calls in flight x %d intra-op"
-        + " threads, %d padded tokens per call%n", texts.size(), chunkTokens,
+        + " threads, up to %d texts and %d padded tokens per call%n", texts.size(), chunkTokens,
         Runtime.getRuntime().availableProcessors(), config.parallelism(), config.onnx().intraOpThreads(),
-        config.maxBatchTokens());
+        config.maxBatchSize(), config.maxBatchTokens());
     List<EmbedBenchmark.Row> rows = new EmbedBenchmark(texts, System.out).run(model, model + "-q", config);
     EmbedBenchmark.print(rows, System.out);
     return 0;

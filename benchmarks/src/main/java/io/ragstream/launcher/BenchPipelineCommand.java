@@ -127,9 +127,9 @@ final class BenchPipelineCommand implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "%-52s %8d %10.2f %10.1f%n", "(reference) plain ONNX loop, batch "
           + EmbedBenchmark.PLAIN_BATCH, chunks, rawSeconds, chunks / rawSeconds);
     }
-    System.out.printf(Locale.ROOT, "embedder: %d calls in flight x %d intra-op threads, %d padded tokens per call;"
-        + " load average %s%n", batching.parallelism(), batching.onnx().intraOpThreads(), batching.maxBatchTokens(),
-        BenchIngestCommand.loadAverage());
+    System.out.printf(Locale.ROOT, "embedder: %d calls in flight x %d intra-op threads, up to %d texts and %d"
+        + " padded tokens per call; load average %s%n", batching.parallelism(), batching.onnx().intraOpThreads(),
+        batching.maxBatchSize(), batching.maxBatchTokens(), BenchIngestCommand.loadAverage());
     System.out.printf(Locale.ROOT, "RESULT pipeline_vs_embedder=%.2f%n", pipelineRate / embedderRate);
     return 0;
   }

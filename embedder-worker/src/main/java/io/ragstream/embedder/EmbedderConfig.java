@@ -39,16 +39,19 @@ public record EmbedderConfig(int maxBatchTokens, int maxBatchSize, Duration maxW
   }
 
   /**
-   * Defaults for a CPU: one inference call per physical core, each single-threaded, in batches of about 2k padded
-   * tokens. On a small CPU, independent calls beat one call spread over all cores: a BERT layer's matrices are too
-   * small for the per-operator thread synchronisation to pay off. See docs/EMBEDDER.md for the measurements.
+   * Defaults for a CPU: one inference call per physical core, each single-threaded, each embedding one text. On a
+   * small CPU, independent calls beat one call spread over all cores: a BERT layer's matrices are too small for the
+   * per-operator thread synchronisation to pay off. One text per call because on a CPU the time per token does not
+   * depend on the call's size, while a batch costs its padding and, in an int8 graph, moves every vector with its
+   * batch-mates (activations are quantised with one scale per call): alone, a text gets the same vector whenever and
+   * wherever it is embedded, as a query does. See docs/EMBEDDER.md for the measurements.
    */
   public static EmbedderConfig defaults() {
     int cores = OnnxOptions.defaults().intraOpThreads();
     // maxWait 25 ms: under a backlog a poll returns a full budget anyway (minFetchBytes), and a live chunk that
     // arrives when the worker is caught up waits for this (100 ms gave a live page ~40 ms more median latency and no
     // more bulk throughput, docs/BENCHMARKS.md "Freshness")
-    return new EmbedderConfig(2048, 64, Duration.ofMillis(25), 64 * 1024, 256, 64, cores,
+    return new EmbedderConfig(2048, 1, Duration.ofMillis(25), 64 * 1024, 256, 64, cores,
         OnnxOptions.defaults().withIntraOpThreads(1));
   }
 
