@@ -111,23 +111,28 @@ class IndexerFollowsSwapIT {
   }
 
   private static long count(LuceneWriters writers, String generation) throws Exception {
-    var lease = writers.acquireIfOpen(generation);
-    if (lease.isEmpty()) {
-      return -1;
-    }
-    try (var held = lease.get()) {
-      return held.store().chunkCount();
-    }
+    return read(writers, generation, -1L, LuceneStore::chunkCount);
   }
 
   private static List<String> chunkIds(LuceneWriters writers, String generation, String docId) throws Exception {
+    return read(writers, generation, List.of(),
+        store -> store.chunksOfDocument(docId, "default").stream().map(StoredChunk::chunkId).toList());
+  }
+
+  /** Reads the generation's open store under a lease; {@code whenClosed} if its writer is not open. */
+  private static <T> T read(LuceneWriters writers, String generation, T whenClosed, StoreRead<T> read)
+      throws Exception {
     var lease = writers.acquireIfOpen(generation);
     if (lease.isEmpty()) {
-      return List.of();
+      return whenClosed;
     }
     try (var held = lease.get()) {
-      return held.store().chunksOfDocument(docId, "default").stream().map(StoredChunk::chunkId).toList();
+      return read.apply(held.store());
     }
+  }
+
+  private interface StoreRead<T> {
+    T apply(LuceneStore store) throws java.io.IOException;
   }
 
   private static String docOf(String chunkId) {
