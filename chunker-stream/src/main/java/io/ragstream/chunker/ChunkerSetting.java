@@ -15,7 +15,7 @@ public enum ChunkerSetting {
   TEXT_TARGET("chunker.text.target-tokens", "128", "target size of prose chunks"),
   TEXT_MIN("chunker.text.min-tokens", "8", "sections with less body text are merged with an adjacent section"),
   TEXT_MAX("chunker.text.max-tokens", "-1", "hard limit of prose chunks; a list with its lead-in stays whole up to it"),
-  TEXT_OVERLAP("chunker.text.overlap-tokens", "16", "tokens of the previous chunk's last sentences a prose chunk repeats"),
+  TEXT_OVERLAP("chunker.text.overlap-tokens", "8", "tokens of the previous chunk's last sentences a prose chunk repeats"),
   TABLE_TARGET("chunker.table.target-tokens", "128", "size of the parts of a table split by rows"),
   TABLE_MAX("chunker.table.max-tokens", "-1", "a table up to this size stays whole"),
   CODE_TARGET("chunker.code.target-tokens", "192", "target size of source code chunks (small functions are packed)"),

@@ -15,7 +15,7 @@ class ChunkerConfigTest {
     ChunkerConfig config = ChunkerConfig.forModel(256, 2);
 
     assertThat(config.maxTokens()).isEqualTo(254);
-    assertThat(config.text()).isEqualTo(new ChunkSize(128, 8, 254, 16));
+    assertThat(config.text()).isEqualTo(new ChunkSize(128, 8, 254, 8));
     assertThat(config.code().maxTokens()).isEqualTo(254);
     assertThat(config.headingPrefix()).isTrue();
     assertThat(ChunkerConfig.forModel(64, 2).text().targetTokens()).isEqualTo(62);

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /** Prose through the topology: sentence boundaries, token sizes, overlap. */
 class ProseTopologyTest {
-  private final TopologyHarness harness = new TopologyHarness(TopologyHarness.config(40, false));
+  private final ChunkerConfig config = TopologyHarness.config(40, false);
+  private final TopologyHarness harness = new TopologyHarness(config);
 
   @AfterEach
   void close() {
@@ -34,7 +35,7 @@ class ProseTopologyTest {
       String context = out.get(i).getText().substring(0, out.get(i).getText().length() - body(out.get(i)).length());
       // the overlap is whole sentences from the end of the previous chunk
       assertThat(previousBody).endsWith(context.strip());
-      assertThat(TOKENIZER.countTokens(context)).isBetween(1, 16);
+      assertThat(TOKENIZER.countTokens(context)).isBetween(1, config.text().overlapTokens());
     }
     assertThat(out).allSatisfy(c -> assertThat(body(c)).startsWith("Fact ").endsWith("is short."));
     assertThat(String.join(" ", out.stream().map(TopologyHarness::body).toList())).isEqualTo(text.toString().strip());
