@@ -363,8 +363,10 @@ public final class SearchService implements AutoCloseable {
   /**
    * Both retrievers over one point-in-time view ({@link ChunkSearcher#view}), in two phases: each returns its
    * candidates as keys and scores, and stored chunks are read only for the fused top k (on Lucene, 30 of up to 100
-   * candidates in eval's top-30 search). The vector side (query embedding + ANN) is the slower one: it starts first,
-   * on another thread, and BM25 runs on this one meanwhile. The results are those of fusing the two loaded hit lists.
+   * candidates in eval's top-30 search) and the keyword side's top k. The vector side (query embedding + ANN) is the
+   * slower one: it starts first, on another thread, and BM25 runs on this one meanwhile, then reads its best
+   * candidates' chunks while the query is still being embedded ({@link #prefetch}). The results are those of fusing
+   * the two loaded hit lists.
    */
   private List<SearchResult> hybrid(String query, int k, SearchFilter filter) throws IOException {
     int n = Math.max(k, config.candidatesPerRetriever());
@@ -375,6 +377,7 @@ public final class SearchService implements AutoCloseable {
       List<Candidate> keyword;
       try {
         keyword = guarded(() -> view.keyword(query, n, filter));
+        prefetch(view, keyword, k, vector);
       } catch (IOException | RuntimeException | Error e) {
         // the vector side still uses the view: let it finish before the view is closed under it
         awaitQuietly(vector);
@@ -386,6 +389,19 @@ public final class SearchService implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for vector search");
+    }
+  }
+
+  /**
+   * Reads the stored chunks of the best keyword candidates while the vector side is still embedding the query
+   * (BM25 returns in about a millisecond, the embedding takes several): most of the fused top k are among them, so
+   * fusion then reads only the rest. Stops as soon as the vector side is done, so it never delays fusion by more
+   * than one chunk's read; on SciFact claims that read of 30 chunks was about 0.5 ms of a 6–8 ms search.
+   */
+  private static void prefetch(RetrievalView view, List<Candidate> keyword, int k, Future<?> vector)
+      throws IOException {
+    for (int i = 0; i < Math.min(k, keyword.size()) && !vector.isDone(); i++) {
+      view.chunk(keyword.get(i).key());
     }
   }
 

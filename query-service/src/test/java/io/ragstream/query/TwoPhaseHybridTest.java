@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
  * Hybrid search in two phases (candidates as keys and scores, stored chunks read for the fused top k only) returns
  * exactly what fusing the two fully loaded hit lists returns: same chunks, scores, per-retriever ranks and scores,
  * order and stored fields, over random rankings full of ties, with RRF and weighted fusion; the request's filter
- * (tenant, metadata, principals) reaches both retrievers; and only the returned candidates, plus those tied with
- * them, are read.
+ * (tenant, metadata, principals) reaches both retrievers; and only the returned candidates, those tied with them
+ * and the keyword side's top k (read while the query is being embedded) are read.
  */
 class TwoPhaseHybridTest {
   private static final int CORPUS = 300;
@@ -41,6 +41,10 @@ class TwoPhaseHybridTest {
     List<Hit> keywordRanking = List.of();
     List<Hit> vectorRanking = List.of();
     final Set<Long> read = ConcurrentHashMap.newKeySet();
+    /** When set, the vector side returns only once these keys are read (or after a few seconds). */
+    volatile Set<Long> vectorWaitsFor;
+    /** The keys read before the vector side returned. */
+    volatile Set<Long> readBeforeVector;
     final List<SearchFilter> filters = new CopyOnWriteArrayList<>();
 
     TwoPhaseSearcher(List<StoredChunk> corpus) {
@@ -78,6 +82,12 @@ class TwoPhaseHybridTest {
         @Override
         public List<Candidate> vector(String modelId, float[] vector, int k, SearchFilter filter) {
           filters.add(filter);
+          Set<Long> awaited = vectorWaitsFor;
+          long deadline = System.nanoTime() + 5_000_000_000L;
+          while (awaited != null && !read.containsAll(awaited) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+          }
+          readBeforeVector = Set.copyOf(read);
           return candidates(vectorSearch(vector, k, filter));
         }
 
@@ -160,12 +170,13 @@ class TwoPhaseHybridTest {
 
           assertThat(got).as("config %s round %d k %d", config, round, k).isEqualTo(want);
           assertThat(got).isEqualTo(reference(two.keywordRanking, two.vectorRanking, config, k));
-          // stored chunks read: the returned ones, and only candidates tied with a returned one besides
+          // stored chunks read: the returned ones, and besides only candidates tied with a returned one and the
+          // keyword side's top k (how many of those depends on how soon the vector side returns)
           Set<Long> returned = new HashSet<>();
           got.forEach(r -> returned.add((long) two.positions.get(r.chunkId())));
           assertThat(two.read).containsAll(returned);
           int candidates = distinct(two.keywordRanking, two.vectorRanking, config.candidatesPerRetriever());
-          if (candidates > k + 4) {
+          if (candidates > 2 * k + 4) {
             assertThat(two.read.size()).as("stored reads for k=%d of %d candidates", k, candidates)
                 .isLessThan(candidates);
           }
@@ -174,6 +185,35 @@ class TwoPhaseHybridTest {
       }
     }
     assertThat(compared).isEqualTo(180);
+  }
+
+  @Test
+  void theKeywordSidesTopChunksAreReadWhileTheQueryIsEmbeddedAndTheResultsDoNotChange() throws IOException {
+    List<StoredChunk> corpus = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      corpus.add(chunk(String.format("c%02d", i), "doc" + i));
+    }
+    TwoPhaseSearcher two = new TwoPhaseSearcher(corpus);
+    List<Hit> keyword = new ArrayList<>();
+    List<Hit> vector = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      keyword.add(new Hit(corpus.get(i), 10f - i));
+      vector.add(new Hit(corpus.get(19 - i), 1f - i * 0.05f));
+    }
+    two.keywordRanking = keyword;
+    two.vectorRanking = vector;
+    int k = 4;
+    Set<Long> keywordTop = new HashSet<>();
+    keyword.stream().limit(k).forEach(h -> keywordTop.add((long) two.positions.get(h.chunk().chunkId())));
+    // a slow embedding: the vector side returns only once the keyword side's top k are read (at most 5 s)
+    two.vectorWaitsFor = keywordTop;
+    SearchConfig config = SearchConfig.defaults();
+    try (SearchService service = service(two, config)) {
+      List<SearchResult> got = service.search(request(k)).results();
+
+      assertThat(two.readBeforeVector).containsExactlyInAnyOrderElementsOf(keywordTop);
+      assertThat(got).isEqualTo(reference(keyword, vector, config, k));
+    }
   }
 
   @Test

@@ -11,8 +11,10 @@ import java.util.Optional;
  * the fused top k of 100 candidates. Equal keys within one view mean the same chunk, so two retrievers' candidates
  * can be matched without reading either's stored fields.
  *
- * <p>{@link #keyword} and {@link #vector} may run concurrently on different threads; {@link #chunk} is called after
- * both have returned. Open a view with {@link ChunkSearcher#view()}, and close it on the thread that opened it.
+ * <p>{@link #keyword} and {@link #vector} may run concurrently on different threads. {@link #chunk} is called on the
+ * thread that opened the view, for a key whose retriever has returned, possibly while the other retriever still
+ * runs (a search reads its keyword candidates' chunks while the query is being embedded). Open a view with
+ * {@link ChunkSearcher#view()}, and close it on the thread that opened it.
  */
 public interface RetrievalView extends Closeable {
 
