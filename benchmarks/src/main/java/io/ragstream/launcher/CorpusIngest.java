@@ -1,14 +1,11 @@
 package io.ragstream.launcher;
 
 import io.ragstream.chunker.ChunkerConfig;
-import io.ragstream.chunker.ChunkerSetting;
 import io.ragstream.indexer.lucene.LuceneReadOnlySearcher;
 import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.ingest.source.DocumentPublisher;
 import io.ragstream.query.eval.BeirDataset;
 import io.ragstream.runtime.Metrics;
-import io.ragstream.servers.JavaCommand;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -22,10 +19,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -57,11 +52,12 @@ final class CorpusIngest {
     return dataDir.resolve("index").resolve("g1");
   }
 
-  /** Ingests the corpus in this JVM unless the index already holds it; returns the index directory. */
+  /** Ingests the corpus unless the index already holds it; returns the index directory. */
   Path ensureIndexed() throws IOException, InterruptedException {
     String fingerprint = fingerprint();
     Path marker = dataDir.resolve(MARKER);
-    if (indexed(fingerprint)) {
+    if (Files.isRegularFile(marker) && fingerprint.equals(read(marker).getProperty("fingerprint"))
+        && Files.isDirectory(indexDir())) {
       log.println("reusing the index in " + dataDir + " (" + read(marker).getProperty("documents") + " documents)");
       return indexDir();
     }
@@ -75,39 +71,6 @@ final class CorpusIngest {
       properties.store(writer, "written by ragstream eval once the corpus was indexed; delete to re-ingest");
     }
     return indexDir();
-  }
-
-  /**
-   * Like {@link #ensureIndexed}, but an ingestion runs in a child JVM ({@code ragstream eval --ingest-only}, its
-   * output copied to the log), so that what this process does next, timing searches, runs in a JVM that serves
-   * queries only, as the query stage does: not in one whose heap, JIT-compiled code and threads still carry a whole
-   * pipeline run (two of five hybrid evaluations timed right after an in-process ingestion had p50 10.7 and 11.4 ms,
-   * and 8.1 ms on the same index in a fresh process; docs/BENCHMARKS.md).
-   */
-  Path ensureIndexedApart() throws IOException, InterruptedException {
-    if (!indexed(fingerprint())) {
-      List<String> args = List.of("eval", "--ingest-only", "--dataset", dataset.dir().toAbsolutePath().toString(),
-          "--data-dir", dataDir.toString(), "--model", modelId, "--tenant", tenant);
-      Process child = JavaCommand.current().builder(List.of(), Ragstream.class.getName(), args)
-          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      try (BufferedReader out = child.inputReader(StandardCharsets.UTF_8)) {
-        out.lines().forEach(log::println);
-        int exit = child.waitFor();
-        if (exit != 0) {
-          throw new IOException("ingesting " + dataset.corpusFile() + " in a child process failed with exit status "
-              + exit + " (its output is above)");
-        }
-      } finally {
-        child.destroyForcibly(); // a no-op once it has exited; stops it if this thread was interrupted
-      }
-    }
-    return ensureIndexed();
-  }
-
-  private boolean indexed(String fingerprint) throws IOException {
-    Path marker = dataDir.resolve(MARKER);
-    return Files.isRegularFile(marker) && fingerprint.equals(read(marker).getProperty("fingerprint"))
-        && Files.isDirectory(indexDir());
   }
 
   private long ingest() throws IOException, InterruptedException {
@@ -175,15 +138,10 @@ final class CorpusIngest {
       try (InputStream in = new DigestInputStream(Files.newInputStream(dataset.corpusFile()), sha)) {
         in.transferTo(java.io.OutputStream.nullOutputStream());
       }
-      // the chunker's version and settings change the chunks, so an index built with others is not reused; every
-      // setting's effective value counts, so a changed default is a changed fingerprint too
-      Map<String, String> set = ChunkerSettings.fromEnvironment();
-      Map<String, String> chunker = new TreeMap<>();
-      for (ChunkerSetting setting : ChunkerSetting.values()) {
-        chunker.put(setting.key(), set.getOrDefault(setting.key(), setting.defaultValue()));
-      }
-      sha.update(("\nmarkdown\n" + modelId + "\n" + tenant + "\nchunker " + ChunkerConfig.VERSION + "\n" + chunker)
-          .getBytes(StandardCharsets.UTF_8));
+      // the chunker's version and settings change the chunks, so an index built with others is not reused
+      Map<String, String> chunker = ChunkerSettings.fromEnvironment();
+      sha.update(("\nmarkdown\n" + modelId + "\n" + tenant + "\nchunker " + ChunkerConfig.VERSION
+          + (chunker.isEmpty() ? "" : "\n" + chunker)).getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(sha.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);

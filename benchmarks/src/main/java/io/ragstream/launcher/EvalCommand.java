@@ -47,10 +47,6 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--out", description = "write the report as JSON to this file") Path out;
 
-  @Option(names = "--ingest-only", description = "ingest the corpus into the data directory (unless it is there) and "
-      + "exit; eval itself ingests this way, in a child process, so its searches are timed in a JVM that did not "
-      + "run the pipeline") boolean ingestOnly;
-
   @Option(names = "--data-dir", description = "state directory (default: data/eval/<dataset name>)") Path dataDir;
 
   @Option(names = "--model", defaultValue = EmbeddingModels.DEFAULT_ID, description = "embedding model id") String model;
@@ -86,19 +82,14 @@ public final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     BeirDataset data = BeirDataset.open(dataset);
-    Path dir = dataDir != null ? dataDir : Path.of("data", "eval", dataset.toAbsolutePath().normalize()
-        .getFileName().toString());
-    CorpusIngest corpus = new CorpusIngest(data, dir, model, tenant, System.out);
-    if (ingestOnly) {
-      corpus.ensureIndexed(); // the corpus only: no split, queries or qrels are read
-      return 0;
-    }
     Qrels qrels = data.qrels(split); // fail on a missing split before a long ingestion
     Map<String, String> queries = data.queries();
     if (rerank && rerankerModel == null) {
       throw new IllegalArgumentException("--rerank needs --reranker-model DIR (model.onnx + tokenizer.json)");
     }
-    Path index = corpus.ensureIndexedApart();
+    Path dir = dataDir != null ? dataDir : Path.of("data", "eval", dataset.toAbsolutePath().normalize()
+        .getFileName().toString());
+    Path index = new CorpusIngest(data, dir, model, tenant, System.out).ensureIndexed();
 
     SearchConfig config = SearchConfig.defaults().withMaxK(Math.max(depth, SearchConfig.DEFAULT_MAX_K))
         .withRrfK(rrfK).withCandidatesPerRetriever(candidates)
