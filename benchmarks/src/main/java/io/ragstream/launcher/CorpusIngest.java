@@ -1,6 +1,7 @@
 package io.ragstream.launcher;
 
 import io.ragstream.chunker.ChunkerConfig;
+import io.ragstream.chunker.ChunkerSetting;
 import io.ragstream.indexer.lucene.LuceneReadOnlySearcher;
 import io.ragstream.indexer.lucene.LuceneStore;
 import io.ragstream.ingest.source.DocumentPublisher;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -138,10 +140,15 @@ final class CorpusIngest {
       try (InputStream in = new DigestInputStream(Files.newInputStream(dataset.corpusFile()), sha)) {
         in.transferTo(java.io.OutputStream.nullOutputStream());
       }
-      // the chunker's version and settings change the chunks, so an index built with others is not reused
-      Map<String, String> chunker = ChunkerSettings.fromEnvironment();
-      sha.update(("\nmarkdown\n" + modelId + "\n" + tenant + "\nchunker " + ChunkerConfig.VERSION
-          + (chunker.isEmpty() ? "" : "\n" + chunker)).getBytes(StandardCharsets.UTF_8));
+      // the chunker's version and settings change the chunks, so an index built with others is not reused; every
+      // setting's effective value counts, so a changed default is a changed fingerprint too
+      Map<String, String> set = ChunkerSettings.fromEnvironment();
+      Map<String, String> chunker = new TreeMap<>();
+      for (ChunkerSetting setting : ChunkerSetting.values()) {
+        chunker.put(setting.key(), set.getOrDefault(setting.key(), setting.defaultValue()));
+      }
+      sha.update(("\nmarkdown\n" + modelId + "\n" + tenant + "\nchunker " + ChunkerConfig.VERSION + "\n" + chunker)
+          .getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(sha.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
