@@ -170,14 +170,17 @@ class TwoPhaseHybridTest {
 
           assertThat(got).as("config %s round %d k %d", config, round, k).isEqualTo(want);
           assertThat(got).isEqualTo(reference(two.keywordRanking, two.vectorRanking, config, k));
-          // stored chunks read: the returned ones, and besides only candidates tied with a returned one and the
-          // keyword side's top k (how many of those depends on how soon the vector side returns)
+          // stored chunks read: the returned ones, and only candidates tied with a returned one besides, apart from
+          // the keyword side's top k, which may be read while the query is embedded (how many depends on timing)
           Set<Long> returned = new HashSet<>();
           got.forEach(r -> returned.add((long) two.positions.get(r.chunkId())));
           assertThat(two.read).containsAll(returned);
+          Set<Long> byFusion = new HashSet<>(two.read);
+          two.keywordRanking.stream().limit(k).map(h -> (long) two.positions.get(h.chunk().chunkId()))
+              .filter(key -> !returned.contains(key)).forEach(byFusion::remove);
           int candidates = distinct(two.keywordRanking, two.vectorRanking, config.candidatesPerRetriever());
-          if (candidates > 2 * k + 4) {
-            assertThat(two.read.size()).as("stored reads for k=%d of %d candidates", k, candidates)
+          if (candidates > k + 4) {
+            assertThat(byFusion.size()).as("stored reads for k=%d of %d candidates", k, candidates)
                 .isLessThan(candidates);
           }
           compared++;

@@ -16,6 +16,7 @@ import io.ragstream.runtime.kafka.EmbeddedKafka;
 import io.ragstream.runtime.kafka.KafkaSettings;
 import io.ragstream.runtime.kafka.TopicAdmin;
 import io.ragstream.schemas.Topics;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -131,8 +132,9 @@ class IndexerFollowsSwapIT {
     }
   }
 
+  @FunctionalInterface
   private interface StoreRead<T> {
-    T apply(LuceneStore store) throws java.io.IOException;
+    T apply(LuceneStore store) throws IOException;
   }
 
   private static String docOf(String chunkId) {

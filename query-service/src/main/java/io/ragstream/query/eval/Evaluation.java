@@ -27,10 +27,9 @@ import java.util.Set;
  *
  * <p>Latency is the wall time of {@link SearchService#search} per query, query embedding included, measured after
  * a warm-up pass over the queries (JIT compilation and the first ONNX runs would otherwise dominate it), so it is
- * the latency of a service that has been serving for a while. The
- * timed searches run as one pass, and the deep searches in a second pass after it: interleaved, each timed search
- * followed a 300-chunk search whose garbage and cache traffic it then paid for, which no client of a top-10
- * endpoint does.
+ * the latency of a service that has been serving for a while. The timed searches run as one pass, and the deep
+ * searches in a second pass after it: interleaved, each timed search followed a 300-chunk search whose garbage and
+ * cache traffic it then paid for, which no client of a top-10 endpoint does.
  */
 public final class Evaluation {
   /** nDCG, MRR and P are taken at this depth, recall at {@link #RECALL_DEPTH}: BEIR's headline cut-offs. */
